@@ -1,0 +1,156 @@
+"""The HTTP API's shared parts: the NinjaAPI instance, bearer-token auth, rate limit, one JSON error shape."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
+from ninja.errors import Throttled
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.throttling import SimpleRateThrottle
+
+from peyvand.accounts.services import api_token_authenticate
+
+logger = logging.getLogger(__name__)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionCookie(APIKeyCookie):
+    """The logged-in browser session (pages call the API with HTMX); CSRF is checked on writes."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+class PerUserThrottle(SimpleRateThrottle):
+    """PEYVAND_API_RATE_LIMIT requests a minute for each authenticated user (and so for each token)."""
+
+    scope = "user"
+
+    def __init__(self) -> None:
+        super().__init__(f"{settings.PEYVAND_API_RATE_LIMIT}/m")
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        # Read the setting per request so that a changed limit applies without a restart of the API object.
+        self.num_requests = settings.PEYVAND_API_RATE_LIMIT
+        return super().allow_request(request)
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        auth = getattr(request, "auth", None)
+        ident = f"u{auth.pk}" if auth is not None and hasattr(auth, "pk") else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+api = NinjaAPI(
+    title="Peyvand API",
+    version="1",
+    description="Peyvand CRM HTTP API. Authenticate with `Authorization: Bearer <token>` "
+    "(create one with `peyvand create_api_token USERNAME`).",
+    urls_namespace="api",
+    auth=[BearerToken(), SessionCookie()],
+    throttle=[PerUserThrottle()],
+)
+
+
+def error_response(
+    request: HttpRequest, *, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    else:
+        fields = {"__all__": [str(m) for m in exc.messages]}
+    return error_response(request, status=422, code="invalid", message=_("Some fields are not valid."),
+                          fields=fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        # pydantic puts the schema name first for body payloads; drop it so the field is named as sent
+        if len(loc) > 1 and loc[0][:1].isupper():
+            loc = loc[1:]
+        name = ".".join(loc) or "__all__"
+        if err.get("type") == "extra_forbidden":
+            message = _("Unknown field.")
+        elif err.get("type") == "missing":
+            message = _("This field is required.")
+        else:
+            message = str(err.get("msg", _("Not a valid value.")))
+        fields.setdefault(name, []).append(message)
+    return error_response(request, status=422, code="invalid", message=_("Some fields are not valid."),
+                          fields=fields)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, status=404, code="not_found", message=_("Not found."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, status=403, code="forbidden",
+                          message=str(exc) or _("You do not have permission to do this."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, status=401, code="unauthenticated",
+                          message=_("Log in, or send a valid API token as “Authorization: Bearer <token>”."))
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = error_response(request, status=429, code="rate_limited",
+                              message=_("Too many requests; try again in a minute."))
+    if exc.wait:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, status=exc.status_code, code="error", message=str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error", exc_info=exc)
+    return error_response(request, status=500, code="server_error",
+                          message=_("Something went wrong on our side; it has been logged."))
+
+
+def register_routers() -> None:
+    from peyvand.customers.api import interactions_router, organizations_router, router as customers_router
+
+    api.add_router("/customers", customers_router)
+    api.add_router("/organizations", organizations_router)
+    api.add_router("/interactions", interactions_router)
+
+
+register_routers()

@@ -1,0 +1,55 @@
+"""Keyset (cursor) pagination: stable, index-friendly pages over any ordering, at any depth."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def _encode(values: Sequence[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values], ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, size: int) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        values = None
+    if not isinstance(values, list) or len(values) != size:
+        raise ValidationError({"cursor": [_("This cursor is not valid; start from the first page.")]})
+    return values
+
+
+def paginate(queryset: QuerySet[Model], *, order: Sequence[str], cursor: str | None, limit: int) -> Page:
+    """Items after `cursor` in `order` (field names, "-" for descending, the last one unique)."""
+    if cursor:
+        values = _decode(cursor, len(order))
+        after = Q()
+        for i, field in enumerate(order):
+            name = field.lstrip("-")
+            op = "lt" if field.startswith("-") else "gt"
+            step = Q(**{f"{name}__{op}": values[i]})
+            for prev_field, prev_value in zip(order[:i], values[:i], strict=True):
+                step &= Q(**{prev_field.lstrip("-"): prev_value})
+            after |= step
+        queryset = queryset.filter(after)
+    rows = list(queryset.order_by(*order)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode([getattr(rows[-1], f.lstrip("-")) for f in order]) if more and rows else None
+    return Page(rows, next_cursor)

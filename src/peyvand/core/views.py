@@ -1,0 +1,32 @@
+"""Pages and endpoints that belong to no one domain: health check, home dashboard."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from peyvand.customers.selectors import customers_visible_to, interactions_visible_to
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means "unhealthy", whatever its class
+        return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    customers = customers_visible_to(request.user)
+    recent = interactions_visible_to(request.user).select_related("customer", "by").order_by("-occurred_at")[:10]
+    return render(request, "core/home.html", {
+        "recent_interactions": recent,
+        "recent_customers": customers.order_by("-id")[:8],
+    })

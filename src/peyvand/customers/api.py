@@ -1,0 +1,264 @@
+"""HTTP API for customers, organisations and interactions: thin endpoints over services and selectors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from peyvand.core.pagination import paginate
+from peyvand.customers import selectors, services
+from peyvand.customers.models import Customer, CustomerKind, CustomerRevision
+from peyvand.customers.schemas import (
+    ConsentIn,
+    ConsentOut,
+    CustomerCreate,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    InteractionIn,
+    InteractionOut,
+    InteractionPage,
+    InteractionPatch,
+    OrganizationNode,
+    RevisionOut,
+    TimelineItemOut,
+)
+
+router = Router(tags=["customers"])
+organizations_router = Router(tags=["organizations"])
+interactions_router = Router(tags=["interactions"])
+
+ORDERS = {
+    "name": ("display_name", "id"),
+    "-name": ("-display_name", "-id"),
+    "newest": ("-id",),
+    "oldest": ("id",),
+}
+
+
+class CustomerFilters(Schema):
+    q: str | None = Field(None, max_length=200, description="name, phone, e-mail or national code")
+    kind: Literal["person", "organization"] | None = None
+    lifecycle_stage: str | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    tag: str | None = Field(None, max_length=60)
+    city: str | None = Field(None, max_length=80)
+    organization_id: int | None = None
+    order: Literal["name", "-name", "newest", "oldest"] = "name"
+    cursor: str | None = Field(None, max_length=500)
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _full(qs: Any) -> Any:
+    return qs.select_related(None).prefetch_related("phones", "emails", "addresses", "tags", "consents")
+
+
+def filtered_customers(user: Any, filters: CustomerFilters) -> Any:
+    qs = selectors.customers_visible_to(user)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.lifecycle_stage:
+        qs = qs.filter(lifecycle_stage=filters.lifecycle_stage)
+    if filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.team_id:
+        qs = qs.filter(team_id=filters.team_id)
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag)
+    if filters.city:
+        from peyvand.core.text import clean_text
+
+        qs = qs.filter(pk__in=Customer.objects.filter(addresses__city=clean_text(filters.city)).values("pk"))
+    if filters.organization_id:
+        qs = qs.filter(organization_id=filters.organization_id)
+    return qs
+
+
+@router.get("", response=CustomerPage, summary="List and search customers")
+def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
+    qs = filtered_customers(request.auth, filters)
+    if filters.q:
+        qs = selectors.customer_search(user=request.auth, text=filters.q, base=qs)
+        order: tuple[str, ...] = ("rank", "display_name", "id")
+    else:
+        order = ORDERS[filters.order]
+    page = paginate(qs.prefetch_related("phones", "emails"), order=order, cursor=filters.cursor, limit=filters.limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/lookup", response=list[CustomerOut], summary="Caller-ID: customers owning a phone number")
+def customer_lookup(request: HttpRequest, phone: str = Query(..., max_length=40)) -> Any:
+    return list(_full(selectors.customer_lookup_by_phone(user=request.auth, phone=phone))[:20])
+
+
+@router.post("", response={201: CustomerOut}, summary="Create a customer")
+def customer_create(request: HttpRequest, payload: CustomerCreate) -> Any:
+    customer = services.customer_create(by=request.auth, data=payload.model_dump(exclude_unset=True))
+    return Status(201, _full(Customer.objects.filter(pk=customer.pk)).get())
+
+
+@router.get("/{int:customer_id}", response=CustomerOut)
+def customer_get(request: HttpRequest, customer_id: int) -> Any:
+    return _full(selectors.customers_visible_to(request.auth)).get(pk=customer_id)
+
+
+@router.patch("/{int:customer_id}", response=CustomerOut, summary="Change some fields of a customer")
+def customer_update(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)
+    services.customer_update(customer=customer, by=request.auth, data=payload.model_dump(exclude_unset=True))
+    return _full(Customer.objects.filter(pk=customer.pk)).get()
+
+
+@router.delete("/{int:customer_id}", response={204: None})
+def customer_delete(request: HttpRequest, customer_id: int) -> Any:
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)
+    services.customer_delete(customer=customer, by=request.auth)
+    return Status(204, None)
+
+
+@router.get("/{int:customer_id}/timeline", response=list[TimelineItemOut])
+def customer_timeline(request: HttpRequest, customer_id: int, before: datetime | None = None,
+                      limit: int = Query(50, ge=1, le=200)) -> Any:
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)
+    entries = selectors.customer_timeline(customer=customer, limit=limit, before=before)
+    return [
+        {"kind": e.kind, "at": e.at, e.kind: e.item}
+        for e in entries
+    ]
+
+
+@router.get("/{int:customer_id}/history", response=list[RevisionOut])
+def customer_history(request: HttpRequest, customer_id: int) -> Any:
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)
+    return list(customer.revisions.all()[:500])
+
+
+@router.post("/{int:customer_id}/history/{int:number}/restore", response=CustomerOut)
+def customer_restore(request: HttpRequest, customer_id: int, number: int) -> Any:
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)
+    revision = CustomerRevision.objects.get(customer=customer, number=number)
+    services.customer_restore(customer=customer, revision=revision, by=request.auth)
+    return _full(Customer.objects.filter(pk=customer.pk)).get()
+
+
+@router.put("/{int:customer_id}/consents", response=ConsentOut, summary="Record consent for one channel")
+def customer_consent(request: HttpRequest, customer_id: int, payload: ConsentIn) -> Any:
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)
+    return services.consent_set(customer=customer, by=request.auth, **payload.model_dump())
+
+
+# --- organisations ---------------------------------------------------------------------------------------
+
+@organizations_router.get("", response=CustomerPage, summary="List organisations")
+def organization_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
+    filters.kind = "organization"
+    return customer_list(request, filters)
+
+
+@organizations_router.post("", response={201: CustomerOut}, summary="Create an organisation")
+def organization_create(request: HttpRequest, payload: CustomerCreate) -> Any:
+    if payload.kind != CustomerKind.ORGANIZATION:
+        payload.kind = "organization"
+    return customer_create(request, payload)
+
+
+def _organization(request: HttpRequest, pk: int) -> Customer:
+    return selectors.customers_visible_to(request.auth).get(pk=pk, kind=CustomerKind.ORGANIZATION)
+
+
+@organizations_router.get("/{int:org_id}", response=CustomerOut)
+def organization_get(request: HttpRequest, org_id: int) -> Any:
+    return _full(selectors.customers_visible_to(request.auth)).get(pk=org_id, kind=CustomerKind.ORGANIZATION)
+
+
+@organizations_router.patch("/{int:org_id}", response=CustomerOut)
+def organization_update(request: HttpRequest, org_id: int, payload: CustomerPatch) -> Any:
+    _organization(request, org_id)
+    return customer_update(request, org_id, payload)
+
+
+@organizations_router.delete("/{int:org_id}", response={204: None})
+def organization_delete(request: HttpRequest, org_id: int) -> Any:
+    _organization(request, org_id)
+    return customer_delete(request, org_id)
+
+
+@organizations_router.get("/{int:org_id}/tree", response=list[OrganizationNode],
+                          summary="The organisation and its sub-organisations")
+def organization_tree(request: HttpRequest, org_id: int) -> Any:
+    root = _organization(request, org_id)
+    return [
+        {"id": o.pk, "display_name": o.display_name, "parent_id": o.parent_id, "depth": d}
+        for o, d in selectors.organization_tree(user=request.auth, root=root)
+    ]
+
+
+@organizations_router.get("/{int:org_id}/contacts", response=CustomerPage)
+def organization_contacts(request: HttpRequest, org_id: int, cursor: str | None = None,
+                          limit: int = Query(50, ge=1, le=200)) -> Any:
+    _organization(request, org_id)
+    qs = selectors.customers_visible_to(request.auth).filter(organization_id=org_id).prefetch_related(
+        "phones", "emails")
+    page = paginate(qs, order=("display_name", "id"), cursor=cursor, limit=limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+# --- interactions ----------------------------------------------------------------------------------------
+
+class InteractionFilters(Schema):
+    customer_id: int | None = None
+    channel: str | None = None
+    direction: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cursor: str | None = Field(None, max_length=500)
+    limit: int = Field(50, ge=1, le=200)
+
+
+@interactions_router.get("", response=InteractionPage)
+def interaction_list(request: HttpRequest, filters: Query[InteractionFilters]) -> Any:
+    qs = selectors.interactions_visible_to(request.auth).select_related("related_type")
+    if filters.customer_id:
+        qs = qs.filter(customer_id=filters.customer_id)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.direction:
+        qs = qs.filter(direction=filters.direction)
+    if filters.since:
+        qs = qs.filter(occurred_at__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(occurred_at__lt=filters.until)
+    page = paginate(qs, order=("-occurred_at", "-id"), cursor=filters.cursor, limit=filters.limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@interactions_router.post("", response={201: InteractionOut})
+def interaction_create(request: HttpRequest, payload: InteractionIn) -> Any:
+    data = payload.model_dump()
+    customer = selectors.customer_get(user=request.auth, pk=data.pop("customer_id"))
+    return Status(201, services.interaction_create(customer=customer, by=request.auth, **data))
+
+
+@interactions_router.get("/{int:interaction_id}", response=InteractionOut)
+def interaction_get(request: HttpRequest, interaction_id: int) -> Any:
+    return selectors.interactions_visible_to(request.auth).get(pk=interaction_id)
+
+
+@interactions_router.patch("/{int:interaction_id}", response=InteractionOut)
+def interaction_update(request: HttpRequest, interaction_id: int, payload: InteractionPatch) -> Any:
+    interaction = selectors.interactions_visible_to(request.auth).select_related("customer").get(pk=interaction_id)
+    return services.interaction_update(interaction=interaction, by=request.auth,
+                                       data=payload.model_dump(exclude_unset=True))
+
+
+@interactions_router.delete("/{int:interaction_id}", response={204: None})
+def interaction_delete(request: HttpRequest, interaction_id: int) -> Any:
+    interaction = selectors.interactions_visible_to(request.auth).select_related("customer").get(pk=interaction_id)
+    services.interaction_delete(interaction=interaction, by=request.auth)
+    return Status(204, None)
+

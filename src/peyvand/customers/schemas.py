@@ -1,0 +1,220 @@
+"""API shapes for customers, organisations and interactions; unknown fields are refused (422)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PhoneIn(Strict):
+    number: str = Field(..., max_length=40, examples=["0912 123 4567"])
+    kind: Literal["mobile", "work", "home", "fax", "other"] = "mobile"
+    is_primary: bool = False
+
+
+class EmailIn(Strict):
+    email: str = Field(..., max_length=254)
+    kind: Literal["work", "personal", "other"] = "work"
+    is_primary: bool = False
+
+
+class AddressIn(Strict):
+    kind: Literal["home", "work", "billing", "shipping"] = "work"
+    province: str = Field("", max_length=60)
+    city: str = Field("", max_length=80)
+    line: str = Field("", max_length=300)
+    postal_code: str = Field("", max_length=20)
+    is_primary: bool = False
+
+
+class CustomerFields(Strict):
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    name: str | None = Field(None, max_length=200, description="organisation name")
+    gender: Literal["", "female", "male"] | None = None
+    birth_date: str | None = Field(None, description="Jalali (1370/05/12) or ISO (1991-08-03)")
+    income_bracket: str | None = None
+    national_id: str | None = Field(None, description="کد ملی (people) or شناسه ملی (organisations)")
+    parent_id: int | None = None
+    organization_id: int | None = None
+    job_title: str | None = Field(None, max_length=120)
+    lifecycle_stage: str | None = None
+    source: str | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    preferred_channel: str | None = None
+    settlement_habit: str | None = None
+    notes: str | None = Field(None, max_length=20000)
+    custom_fields: dict[str, Any] | None = None
+    phones: list[PhoneIn] | None = Field(None, max_length=20)
+    emails: list[EmailIn] | None = Field(None, max_length=20)
+    addresses: list[AddressIn] | None = Field(None, max_length=20)
+    tags: list[str] | None = Field(None, max_length=50)
+
+
+class CustomerCreate(CustomerFields):
+    kind: Literal["person", "organization"] = "person"
+
+
+class CustomerPatch(CustomerFields):
+    pass
+
+
+class PhoneOut(Schema):
+    number: str
+    kind: str
+    is_primary: bool
+
+
+class EmailOut(Schema):
+    email: str
+    kind: str
+    is_primary: bool
+
+
+class AddressOut(Schema):
+    kind: str
+    province: str
+    city: str
+    line: str
+    postal_code: str
+    is_primary: bool
+
+
+class ConsentOut(Schema):
+    channel: str
+    granted: bool
+    recorded_at: datetime
+    method: str
+    note: str
+
+
+class CustomerOut(Schema):
+    id: int
+    kind: str
+    display_name: str
+    first_name: str
+    last_name: str
+    name: str
+    gender: str
+    birth_date: date | None
+    income_bracket: str
+    national_id: str
+    parent_id: int | None
+    organization_id: int | None
+    job_title: str
+    lifecycle_stage: str
+    source: str
+    owner_id: int | None
+    team_id: int | None
+    preferred_channel: str
+    settlement_habit: str
+    notes: str
+    custom_fields: dict[str, Any]
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+    addresses: list[AddressOut]
+    tags: list[str]
+    consents: list[ConsentOut]
+    last_interaction_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj: Any) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+
+class CustomerBrief(Schema):
+    id: int
+    kind: str
+    display_name: str
+    lifecycle_stage: str
+    owner_id: int | None
+    team_id: int | None
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+
+
+class CustomerPage(Schema):
+    items: list[CustomerBrief]
+    next_cursor: str | None
+
+
+class RevisionOut(Schema):
+    number: int
+    action: str
+    changes: dict[str, Any]
+    restored_from: int | None
+    by_id: int | None
+    created_at: datetime
+
+
+class ConsentIn(Strict):
+    channel: Literal["sms", "email", "call"]
+    granted: bool
+    method: Literal["written", "verbal", "web_form", "import", "keyword", "other"]
+    note: str = Field("", max_length=200)
+    recorded_at: datetime | None = None
+
+
+class InteractionIn(Strict):
+    customer_id: int
+    channel: Literal["call", "email", "sms", "meeting", "chat", "messenger", "web", "portal", "note", "system"]
+    direction: Literal["in", "out", "internal"]
+    subject: str = Field("", max_length=255)
+    body: str = Field("", max_length=100000)
+    occurred_at: datetime | None = None
+    duration_seconds: int | None = Field(None, ge=0)
+
+
+class InteractionPatch(Strict):
+    subject: str | None = Field(None, max_length=255)
+    body: str | None = Field(None, max_length=100000)
+    occurred_at: datetime | None = None
+    duration_seconds: int | None = Field(None, ge=0)
+
+
+class InteractionOut(Schema):
+    id: int
+    customer_id: int
+    channel: str
+    direction: str
+    subject: str
+    body: str
+    occurred_at: datetime
+    duration_seconds: int | None
+    by_id: int | None
+    related_type: str | None
+    related_id: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_related_type(obj: Any) -> str | None:
+        return f"{obj.related_type.app_label}.{obj.related_type.model}" if obj.related_type_id else None
+
+
+class InteractionPage(Schema):
+    items: list[InteractionOut]
+    next_cursor: str | None
+
+
+class TimelineItemOut(Schema):
+    kind: Literal["interaction", "revision"]
+    at: datetime
+    interaction: InteractionOut | None = None
+    revision: RevisionOut | None = None
+
+
+class OrganizationNode(Schema):
+    id: int
+    display_name: str
+    parent_id: int | None
+    depth: int

@@ -1,0 +1,574 @@
+"""Writes to the customer database: every change validated, permission-checked, atomic and kept in history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peyvand.accounts.models import Role, User
+from peyvand.accounts.selectors import teams_visible_to, users_visible_to
+from peyvand.core.jalali import parse_date
+from peyvand.core.national_id import is_valid_legal_id, is_valid_national_code, normalize_national_code
+from peyvand.core.phone import InvalidPhone, normalize_phone
+from peyvand.core.text import clean_text, normalize_digits, search_key
+from peyvand.customers.models import (
+    CONSENT_CHANNELS,
+    AddressKind,
+    Consent,
+    ConsentMethod,
+    ContactChannel,
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerKind,
+    CustomerPhone,
+    CustomerRevision,
+    CustomField,
+    CustomFieldType,
+    Direction,
+    EmailKind,
+    Gender,
+    IncomeBracket,
+    Interaction,
+    InteractionChannel,
+    LifecycleStage,
+    PhoneKind,
+    RevisionAction,
+    SettlementHabit,
+    Source,
+    Tag,
+)
+from peyvand.customers.selectors import customers_visible_to
+
+TEXT_FIELDS = ("first_name", "last_name", "name", "job_title")
+CHOICE_FIELDS: dict[str, type[models.TextChoices]] = {
+    "gender": Gender,
+    "income_bracket": IncomeBracket,
+    "lifecycle_stage": LifecycleStage,
+    "source": Source,
+    "preferred_channel": ContactChannel,
+    "settlement_habit": SettlementHabit,
+}
+SCALAR_FIELDS = (
+    *TEXT_FIELDS, *CHOICE_FIELDS, "birth_date", "national_id", "notes",
+    "parent_id", "organization_id", "owner_id", "team_id", "custom_fields",
+)
+LIST_FIELDS = ("phones", "emails", "addresses", "tags")
+ACCEPTED = {"kind", *SCALAR_FIELDS, *LIST_FIELDS}
+
+
+def display_name_for(*, kind: str, first_name: str, last_name: str, name: str) -> str:
+    if kind == CustomerKind.ORGANIZATION:
+        return name
+    return " ".join(part for part in (first_name, last_name) if part)
+
+
+def search_key_for(display_name: str) -> str:
+    return search_key(display_name)[:255]
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+class _Errors:
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(str(message))
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationError(self.fields)
+
+
+def _clean_phones(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dict[str, Any]]:
+    phones: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        try:
+            number = normalize_phone(str(item.get("number", "")))
+        except InvalidPhone:
+            errors.add(f"phones.{i}.number", _("“%(value)s” is not a valid phone number.") % {
+                "value": item.get("number", "")})
+            continue
+        kind = item.get("kind") or PhoneKind.MOBILE
+        if kind not in PhoneKind.values:
+            errors.add(f"phones.{i}.kind", _("Unknown phone type."))
+            continue
+        if number in seen:
+            continue
+        seen.add(number)
+        phones.append({"number": number, "kind": kind, "is_primary": bool(item.get("is_primary"))})
+    _one_primary(phones)
+    return phones
+
+
+def _clean_emails(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dict[str, Any]]:
+    emails: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        email = normalize_digits(str(item.get("email", ""))).strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.add(f"emails.{i}.email", _("“%(value)s” is not a valid e-mail address.") % {
+                "value": item.get("email", "")})
+            continue
+        kind = item.get("kind") or EmailKind.WORK
+        if kind not in EmailKind.values:
+            errors.add(f"emails.{i}.kind", _("Unknown e-mail type."))
+            continue
+        if email in seen:
+            continue
+        seen.add(email)
+        emails.append({"email": email, "kind": kind, "is_primary": bool(item.get("is_primary"))})
+    _one_primary(emails)
+    return emails
+
+
+def _clean_addresses(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dict[str, Any]]:
+    addresses: list[dict[str, Any]] = []
+    for i, item in enumerate(raw):
+        kind = item.get("kind") or AddressKind.WORK
+        if kind not in AddressKind.values:
+            errors.add(f"addresses.{i}.kind", _("Unknown address type."))
+            continue
+        postal = normalize_digits(str(item.get("postal_code") or "")).replace("-", "").replace(" ", "")
+        if postal and (not postal.isdigit() or len(postal) != 10):
+            errors.add(f"addresses.{i}.postal_code", _("A postal code has 10 digits."))
+            continue
+        row = {
+            "kind": kind,
+            "province": clean_text(item.get("province")),
+            "city": clean_text(item.get("city")),
+            "line": clean_text(item.get("line")),
+            "postal_code": postal,
+            "is_primary": bool(item.get("is_primary")),
+        }
+        if any(row[k] for k in ("province", "city", "line", "postal_code")):
+            addresses.append(row)
+    _one_primary(addresses)
+    return addresses
+
+
+def _one_primary(rows: list[dict[str, Any]]) -> None:
+    """Exactly one primary entry when there are any: the first marked one, else the first."""
+    if not rows:
+        return
+    first = next((i for i, r in enumerate(rows) if r["is_primary"]), 0)
+    for i, row in enumerate(rows):
+        row["is_primary"] = i == first
+
+
+def _clean_custom_fields(raw: Any, kind: str, errors: _Errors, *, partial_base: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        errors.add("custom_fields", _("Custom fields must be an object of key and value."))
+        return partial_base
+    definitions = {
+        f.key: f for f in CustomField.objects.filter(is_active=True) if f.applies_to in ("", kind)
+    }
+    values = dict(partial_base)
+    for key, value in raw.items():
+        field = definitions.get(key)
+        name = f"custom_fields.{key}"
+        if field is None:
+            errors.add(name, _("There is no custom field “%(key)s”.") % {"key": key})
+            continue
+        if value in (None, ""):
+            values.pop(key, None)
+            continue
+        try:
+            values[key] = _custom_value(field, value)
+        except (ValueError, TypeError):
+            errors.add(name, _("Not a valid value for “%(label)s”.") % {"label": field.label_fa})
+    for key, field in definitions.items():
+        if field.required and values.get(key) in (None, ""):
+            errors.add(f"custom_fields.{key}", _("This field is required."))
+    return values
+
+
+def _custom_value(field: CustomField, value: Any) -> Any:
+    if field.field_type == CustomFieldType.TEXT:
+        return clean_text(str(value))
+    if field.field_type == CustomFieldType.NUMBER:
+        if isinstance(value, bool):
+            raise TypeError
+        return int(normalize_digits(str(value)).replace(",", "").replace("٬", ""))
+    if field.field_type == CustomFieldType.DATE:
+        return (value if isinstance(value, date) else parse_date(str(value))).isoformat()
+    if field.field_type == CustomFieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "بله", "آری"):
+            return True
+        if text in ("0", "false", "no", "خیر"):
+            return False
+        raise ValueError(value)
+    if str(value) not in [str(c) for c in field.choices]:
+        raise ValueError(value)
+    return str(value)
+
+
+def _clean(*, data: Mapping[str, Any], by: User, instance: Customer | None) -> dict[str, Any]:
+    """Check and normalise incoming values; returns only the keys given (so PATCH changes only those)."""
+    errors = _Errors()
+    for key in data:
+        if key not in ACCEPTED:
+            errors.add(key, _("Unknown field."))
+    errors.raise_if_any()
+    kind = data.get("kind", instance.kind if instance else CustomerKind.PERSON)
+    if kind not in CustomerKind.values:
+        errors.add("kind", _("Choose a person or an organisation."))
+        errors.raise_if_any()
+    if instance is not None and kind != instance.kind:
+        errors.add("kind", _("A person cannot become an organisation or the other way round."))
+    out: dict[str, Any] = {"kind": kind}
+
+    for field in TEXT_FIELDS:
+        if field in data:
+            out[field] = clean_text(data[field] or "")
+    if "notes" in data:
+        out["notes"] = (data["notes"] or "").strip()
+    for field, choices in CHOICE_FIELDS.items():
+        if field in data:
+            value = data[field] or ""
+            if value and value not in choices.values:
+                errors.add(field, _("“%(value)s” is not one of the choices.") % {"value": value})
+            out[field] = value
+    if out.get("lifecycle_stage") == "":
+        out["lifecycle_stage"] = LifecycleStage.PROSPECT
+
+    if "birth_date" in data:
+        value = data["birth_date"]
+        if value in (None, ""):
+            out["birth_date"] = None
+        elif isinstance(value, date):
+            out["birth_date"] = value
+        else:
+            try:
+                out["birth_date"] = parse_date(str(value))
+            except ValueError:
+                errors.add("birth_date", _("Enter a date like 1403/01/15 or 2024-04-03."))
+        birth = out.get("birth_date")
+        if birth and (birth > timezone.localdate() or birth.year < 1900):
+            errors.add("birth_date", _("The birth date is not plausible."))
+
+    if "national_id" in data:
+        raw = normalize_digits(str(data["national_id"] or "")).replace("-", "").replace(" ", "")
+        if not raw:
+            out["national_id"] = ""
+        elif kind == CustomerKind.PERSON:
+            code = normalize_national_code(raw)
+            if not is_valid_national_code(code):
+                errors.add("national_id", _("This national code is not valid (check digit does not match)."))
+            out["national_id"] = code
+        else:
+            if not is_valid_legal_id(raw):
+                errors.add("national_id", _("This national ID is not valid (11 digits with a check digit)."))
+            out["national_id"] = raw
+
+    visible = customers_visible_to(by)
+    for field, wanted_kind in (("parent_id", CustomerKind.ORGANIZATION), ("organization_id", CustomerKind.ORGANIZATION)):
+        if field in data:
+            value = data[field]
+            if value in (None, ""):
+                out[field] = None
+                continue
+            if field == "parent_id" and kind != CustomerKind.ORGANIZATION:
+                errors.add(field, _("Only an organisation can have a parent organisation."))
+                continue
+            if field == "organization_id" and kind != CustomerKind.PERSON:
+                errors.add(field, _("Use the parent organisation for an organisation."))
+                continue
+            target = visible.filter(pk=value, kind=wanted_kind).first() if str(value).isdigit() else None
+            if target is None:
+                errors.add(field, _("No such organisation."))
+                continue
+            if field == "parent_id" and instance is not None and _would_cycle(instance, target):
+                errors.add(field, _("An organisation cannot be under itself or its own sub-organisation."))
+                continue
+            out[field] = target.pk
+
+    if "team_id" in data:
+        value = data["team_id"]
+        if value in (None, ""):
+            out["team_id"] = None
+        elif not teams_visible_to(by).filter(pk=value).exists():
+            errors.add("team_id", _("No such team, or not one you can assign to."))
+        else:
+            out["team_id"] = int(value)
+    if "owner_id" in data:
+        value = data["owner_id"]
+        if value in (None, ""):
+            out["owner_id"] = None
+        elif not users_visible_to(by).filter(pk=value).exists():
+            errors.add("owner_id", _("No such user, or not one you can assign to."))
+        else:
+            out["owner_id"] = int(value)
+
+    if "phones" in data:
+        out["phones"] = _clean_phones(data["phones"] or [], errors)
+    if "emails" in data:
+        out["emails"] = _clean_emails(data["emails"] or [], errors)
+    if "addresses" in data:
+        out["addresses"] = _clean_addresses(data["addresses"] or [], errors)
+    if "tags" in data:
+        out["tags"] = sorted({clean_text(str(t))[:60] for t in (data["tags"] or []) if clean_text(str(t))})
+    if "custom_fields" in data or instance is None:
+        base = {} if instance is None else dict(instance.custom_fields)
+        out["custom_fields"] = _clean_custom_fields(data.get("custom_fields") or {}, kind, errors, partial_base=base)
+
+    first = out.get("first_name", instance.first_name if instance else "")
+    last = out.get("last_name", instance.last_name if instance else "")
+    name = out.get("name", instance.name if instance else "")
+    if kind == CustomerKind.PERSON and not (first or last):
+        errors.add("last_name", _("A person needs a first or last name."))
+    if kind == CustomerKind.ORGANIZATION and not name:
+        errors.add("name", _("An organisation needs a name."))
+    errors.raise_if_any()
+    return out
+
+
+def _would_cycle(instance: Customer, target: Customer) -> bool:
+    node: Customer | None = target
+    seen = 0
+    while node is not None and seen < 100:
+        if node.pk == instance.pk:
+            return True
+        node = node.parent
+        seen += 1
+    return False
+
+
+# --- history --------------------------------------------------------------------------------------------
+
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
+    """Everything a restore puts back, as JSON."""
+    snap: dict[str, Any] = {"kind": customer.kind}
+    for field in SCALAR_FIELDS:
+        value = getattr(customer, field)
+        snap[field] = value.isoformat() if isinstance(value, date | datetime) else value
+    snap["phones"] = [
+        {"number": p.number, "kind": p.kind, "is_primary": p.is_primary} for p in customer.phones.all()
+    ]
+    snap["emails"] = [{"email": e.email, "kind": e.kind, "is_primary": e.is_primary} for e in customer.emails.all()]
+    snap["addresses"] = [
+        {k: getattr(a, k) for k in ("kind", "province", "city", "line", "postal_code", "is_primary")}
+        for a in customer.addresses.all()
+    ]
+    snap["tags"] = sorted(t.name for t in customer.tags.all())
+    return snap
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def _record(*, customer: Customer, by: User | None, action: str, before: Mapping[str, Any],
+            restored_from: int | None = None) -> CustomerRevision | None:
+    after = customer_snapshot(customer)
+    changes = _diff(before, after)
+    if action == RevisionAction.UPDATE and not changes:
+        return None
+    last = CustomerRevision.objects.filter(customer=customer).aggregate(n=Max("number"))["n"] or 0
+    return CustomerRevision.objects.create(
+        customer=customer, number=last + 1, action=action, changes=changes, snapshot=after,
+        restored_from=restored_from, by=by,
+    )
+
+
+# --- writes ---------------------------------------------------------------------------------------------
+
+def _apply(customer: Customer, values: Mapping[str, Any]) -> None:
+    for field in SCALAR_FIELDS:
+        if field in values:
+            setattr(customer, field, values[field])
+    customer.display_name = display_name_for(
+        kind=customer.kind, first_name=customer.first_name, last_name=customer.last_name, name=customer.name
+    )
+    customer.search_key = search_key_for(customer.display_name)
+    customer.save()
+    if "phones" in values:
+        customer.phones.all().delete()
+        CustomerPhone.objects.bulk_create(CustomerPhone(customer=customer, **p) for p in values["phones"])
+    if "emails" in values:
+        customer.emails.all().delete()
+        CustomerEmail.objects.bulk_create(CustomerEmail(customer=customer, **e) for e in values["emails"])
+    if "addresses" in values:
+        customer.addresses.all().delete()
+        CustomerAddress.objects.bulk_create(CustomerAddress(customer=customer, **a) for a in values["addresses"])
+    if "tags" in values:
+        tags = [Tag.objects.get_or_create(name=name)[0] for name in values["tags"]]
+        customer.tags.set(tags)
+
+
+def _require_visible(customer: Customer, by: User) -> None:
+    if not customers_visible_to(by).filter(pk=customer.pk).exists():
+        raise Customer.DoesNotExist
+
+
+@transaction.atomic
+def customer_create(*, by: User, data: Mapping[str, Any]) -> Customer:
+    values = _clean(data=data, by=by, instance=None)
+    if not by.is_admin_role:
+        # Staff who are not admins keep what they create within their own reach.
+        values.setdefault("team_id", by.team_id)
+        if by.role == Role.AGENT:
+            values.setdefault("owner_id", by.pk)
+            if values.get("owner_id") != by.pk and values.get("team_id") != by.team_id:
+                raise ValidationError({"team_id": [_("You can only create customers for your own team.")]})
+    customer = Customer(kind=values["kind"])
+    _apply(customer, values)
+    _record(customer=customer, by=by, action=RevisionAction.CREATE, before={})
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, by: User, data: Mapping[str, Any]) -> Customer:
+    _require_visible(customer, by)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    values = _clean(data=data, by=by, instance=customer)
+    before = customer_snapshot(customer)
+    _apply(customer, values)
+    if by.role == Role.AGENT and not customers_visible_to(by).filter(pk=customer.pk).exists():
+        raise ValidationError({"owner_id": [_("This change would move the customer out of your reach.")]})
+    _record(customer=customer, by=by, action=RevisionAction.UPDATE, before=before)
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, by: User) -> None:
+    _require_visible(customer, by)
+    if by.role == Role.AGENT and not by.is_admin_role:
+        raise PermissionDenied(_("Only a manager or an administrator can delete customers."))
+    before = customer_snapshot(customer)
+    customer.deleted_at = timezone.now()
+    customer.save(update_fields=["deleted_at", "updated_at"])
+    _record(customer=customer, by=by, action=RevisionAction.DELETE, before=before)
+
+
+@transaction.atomic
+def customer_restore(*, customer: Customer, revision: CustomerRevision, by: User) -> Customer:
+    """Put the customer back as it was at `revision`; the restore is itself a new revision."""
+    _require_visible(customer, by)
+    if not (by.is_admin_role or by.role == Role.MANAGER):
+        raise PermissionDenied(_("Only a manager or an administrator can restore an earlier version."))
+    if revision.customer_id != customer.pk:
+        raise ValidationError({"revision": [_("That version belongs to another customer.")]})
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = customer_snapshot(customer)
+    snap = dict(revision.snapshot)
+    values = {k: snap[k] for k in (*SCALAR_FIELDS, *LIST_FIELDS) if k in snap}
+    if values.get("birth_date"):
+        values["birth_date"] = date.fromisoformat(values["birth_date"])
+    # References that have since gone (a deleted team or user) are dropped rather than failing the restore.
+    from peyvand.accounts.models import Team
+
+    if values.get("team_id") and not Team.objects.filter(pk=values["team_id"]).exists():
+        values["team_id"] = None
+    if values.get("owner_id") and not User.objects.filter(pk=values["owner_id"]).exists():
+        values["owner_id"] = None
+    for ref in ("parent_id", "organization_id"):
+        if values.get(ref) and not Customer.objects.filter(pk=values[ref], deleted_at__isnull=True).exists():
+            values[ref] = None
+    _apply(customer, values)
+    _record(customer=customer, by=by, action=RevisionAction.RESTORE, before=before, restored_from=revision.number)
+    return customer
+
+
+@transaction.atomic
+def consent_set(
+    *, customer: Customer, by: User | None, channel: str, granted: bool, method: str,
+    note: str = "", recorded_at: datetime | None = None,
+) -> Consent:
+    """Record the customer's yes or no for one channel; the change is also written to the timeline."""
+    if by is not None:
+        _require_visible(customer, by)
+    errors = _Errors()
+    if channel not in CONSENT_CHANNELS:
+        errors.add("channel", _("Consent is recorded for SMS, e-mail and calls."))
+    if method not in ConsentMethod.values:
+        errors.add("method", _("Say how the consent was given."))
+    when = recorded_at or timezone.now()
+    if when > timezone.now() + timedelta(minutes=5):
+        errors.add("recorded_at", _("Consent cannot be recorded in the future."))
+    errors.raise_if_any()
+    consent, _created = Consent.objects.update_or_create(
+        customer=customer, channel=channel,
+        defaults={"granted": granted, "method": method, "note": note.strip(), "recorded_at": when,
+                  "recorded_by": by},
+    )
+    label = ContactChannel(channel).label
+    interaction_create(
+        customer=customer, by=by, channel=InteractionChannel.SYSTEM, direction=Direction.INTERNAL,
+        subject=(_("Consent given for %(channel)s") if granted else _("Consent withdrawn for %(channel)s"))
+        % {"channel": label},
+        body=note, occurred_at=when, related=consent, check_visible=False,
+    )
+    return consent
+
+
+@transaction.atomic
+def interaction_create(
+    *, customer: Customer, by: User | None, channel: str, direction: str, subject: str = "", body: str = "",
+    occurred_at: datetime | None = None, duration_seconds: int | None = None, related: models.Model | None = None,
+    check_visible: bool = True,
+) -> Interaction:
+    """Write one event to the customer's timeline; every module calls this rather than creating rows."""
+    if check_visible and by is not None:
+        _require_visible(customer, by)
+    errors = _Errors()
+    if channel not in InteractionChannel.values:
+        errors.add("channel", _("Unknown channel."))
+    if direction not in Direction.values:
+        errors.add("direction", _("Unknown direction."))
+    if duration_seconds is not None and duration_seconds < 0:
+        errors.add("duration_seconds", _("A duration cannot be negative."))
+    if not subject.strip() and not body.strip():
+        errors.add("subject", _("Write a subject or some details."))
+    errors.raise_if_any()
+    when = occurred_at or timezone.now()
+    interaction = Interaction.objects.create(
+        customer=customer, by=by, channel=channel, direction=direction, subject=subject.strip()[:255],
+        body=body.strip(), occurred_at=when, duration_seconds=duration_seconds,
+        related_type=ContentType.objects.get_for_model(related) if related is not None else None,
+        related_id=str(related.pk) if related is not None else "",
+    )
+    Customer.objects.filter(pk=customer.pk).filter(
+        models.Q(last_interaction_at__isnull=True) | models.Q(last_interaction_at__lt=when)
+    ).update(last_interaction_at=when)
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(*, interaction: Interaction, by: User, data: Mapping[str, Any]) -> Interaction:
+    _require_visible(interaction.customer, by)
+    if interaction.by_id != by.pk and not (by.is_admin_role or by.role == Role.MANAGER):
+        raise PermissionDenied(_("Only its author or a manager can change an interaction."))
+    errors = _Errors()
+    for key in data:
+        if key not in {"subject", "body", "occurred_at", "duration_seconds"}:
+            errors.add(key, _("Unknown field."))
+    errors.raise_if_any()
+    for key, value in data.items():
+        setattr(interaction, key, value.strip() if isinstance(value, str) else value)
+    interaction.save(update_fields=[*data.keys(), "updated_at"])
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, interaction: Interaction, by: User) -> None:
+    _require_visible(interaction.customer, by)
+    if interaction.by_id != by.pk and not (by.is_admin_role or by.role == Role.MANAGER):
+        raise PermissionDenied(_("Only its author or a manager can delete an interaction."))
+    interaction.delete()

@@ -1,0 +1,189 @@
+"""Peyvand settings: safe local defaults, everything else from the environment (PEYVAND_*, DATABASE_URL)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from peyvand.core.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path(env_str("PEYVAND_HOME", str(PACKAGE_DIR.parent.parent)))
+VAR_DIR = BASE_DIR / "var"
+
+DEBUG = env_bool("PEYVAND_DEBUG", False)
+# Production refuses to start without a real secret; local use gets a fixed development key.
+_LOCAL_KEY = "peyvand-local-development-key-not-for-production-use-0123456789"
+SECRET_KEY = env_secret("SECRET_KEY") or env_secret("PEYVAND_SECRET_KEY") or _LOCAL_KEY
+PRODUCTION = env_bool("PEYVAND_PRODUCTION", False)
+if PRODUCTION and SECRET_KEY == _LOCAL_KEY:
+    raise ImproperlyConfigured("PEYVAND_PRODUCTION is on: set SECRET_KEY (or SECRET_KEY_FILE).")
+ALLOWED_HOSTS = env_list("PEYVAND_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("PEYVAND_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "ninja",
+    "peyvand.core",
+    "peyvand.accounts",
+    "peyvand.customers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "peyvand.core.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "peyvand.urls"
+WSGI_APPLICATION = "peyvand.wsgi.application"
+ASGI_APPLICATION = "peyvand.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "peyvand.core.context_processors.peyvand",
+            ],
+            "builtins": ["peyvand.core.templatetags.peyvand"],
+        },
+    }
+]
+
+# SQLite from a fresh clone; PostgreSQL (the production path) through DATABASE_URL.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peyvand.sqlite3'}"),
+        conn_max_age=env_int("PEYVAND_DB_CONN_MAX_AGE", 60, minimum=0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers go on while a writer writes; the pragmas are applied per connection.
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lock-out after repeated failed log-ins (django-axes), per user name and address together.
+AXES_FAILURE_LIMIT = env_int("PEYVAND_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("PEYVAND_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
+LANGUAGE_CODE = "fa"
+LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("PEYVAND_TIME_ZONE", "Asia/Tehran")
+LANGUAGE_COOKIE_NAME = "peyvand_language"
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("PEYVAND_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Front-end packages come from npm (package-lock.json) at set-up; never a CDN at run time.
+NODE_MODULES = Path(env_str("PEYVAND_NODE_MODULES", str(BASE_DIR / "node_modules")))
+for _prefix, _sub in [
+    ("vendor/bootstrap", "bootstrap/dist"),
+    ("vendor/bootstrap-icons", "bootstrap-icons/font"),
+    ("vendor/htmx", "htmx.org/dist"),
+    ("vendor/echarts", "echarts/dist"),
+    ("vendor/vazirmatn", "vazirmatn"),
+    ("vendor/jalalidatepicker", "@majidh1/jalalidatepicker/dist"),
+]:
+    if (NODE_MODULES / _sub).is_dir():
+        STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))  # type: ignore[arg-type]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+if not PRODUCTION:
+    # WhiteNoise warns on every request when its root is missing; locally it may simply not exist yet.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = Path(env_str("PEYVAND_MEDIA_ROOT", str(VAR_DIR / "media")))
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Secure by default; the production switch turns on what needs HTTPS.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("PEYVAND_SESSION_HOURS", 12, minimum=1) * 3600
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("PEYVAND_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("PEYVAND_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Peyvand's own settings.
+PEYVAND_MONEY_UNIT = env_choice("PEYVAND_MONEY_UNIT", "toman", ("rial", "toman"))
+PEYVAND_PHONE_REGION = env_str("PEYVAND_PHONE_REGION", "IR")
+PEYVAND_API_RATE_LIMIT = env_int("PEYVAND_API_RATE_LIMIT", 600, minimum=1)  # requests per token per minute
+PEYVAND_PAGE_SIZE = env_int("PEYVAND_PAGE_SIZE", 50, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("PEYVAND_LOG_LEVEL", "WARNING")},
+}
