@@ -1,12 +1,14 @@
 """Phone numbers: every way people write one becomes a single E.164 form, shown back readably."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peyvand.core.phone import InvalidPhone, format_phone, normalize_phone, phone_type, try_normalize_phone
 from peyvand.core.text import to_persian_digits
+from peyvand.core.validators import validate_phone
 
 # Prefixes whose every subscriber number the numbering plan accepts.
 MOBILE_PREFIXES = [f"091{i}" for i in range(10)] + [f"093{i}" for i in range(10)] + ["0901", "0990"]
@@ -99,7 +101,9 @@ def test_it_shows_unparsable_stored_values_unchanged():
 
 @st.composite
 def iranian_mobiles(draw):
-    return draw(st.sampled_from(MOBILE_PREFIXES)) + draw(st.text(alphabet="0123456789", min_size=7, max_size=7))
+    return draw(st.sampled_from(MOBILE_PREFIXES)) + draw(
+        st.text(alphabet="0123456789", min_size=7, max_size=7)
+    )
 
 
 def _spellings(national: str) -> list[str]:
@@ -138,3 +142,10 @@ def test_every_spelling_of_an_iranian_mobile_gives_the_same_e164(national):
 def test_try_normalize_never_raises(text):
     result = try_normalize_phone(text)
     assert result is None or result.startswith("+")
+
+
+def test_the_phone_validator_refuses_bad_numbers_with_its_code():
+    validate_phone("0912 123 4567")
+    with pytest.raises(ValidationError) as caught:
+        validate_phone("0912")
+    assert caught.value.code == "invalid_phone"

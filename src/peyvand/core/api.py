@@ -82,8 +82,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
     else:
         fields = {"__all__": [str(m) for m in exc.messages]}
-    return error_response(request, status=422, code="invalid", message=_("Some fields are not valid."),
-                          fields=fields)
+    return error_response(
+        request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields
+    )
 
 
 @api.exception_handler(NinjaValidationError)
@@ -102,8 +103,9 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
         else:
             message = str(err.get("msg", _("Not a valid value.")))
         fields.setdefault(name, []).append(message)
-    return error_response(request, status=422, code="invalid", message=_("Some fields are not valid."),
-                          fields=fields)
+    return error_response(
+        request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields
+    )
 
 
 @api.exception_handler(ObjectDoesNotExist)
@@ -114,20 +116,26 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return error_response(request, status=403, code="forbidden",
-                          message=str(exc) or _("You do not have permission to do this."))
+    return error_response(
+        request, status=403, code="forbidden", message=str(exc) or _("You do not have permission to do this.")
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, status=401, code="unauthenticated",
-                          message=_("Log in, or send a valid API token as “Authorization: Bearer <token>”."))
+    return error_response(
+        request,
+        status=401,
+        code="unauthenticated",
+        message=_("Log in, or send a valid API token as “Authorization: Bearer <token>”."),
+    )
 
 
 @api.exception_handler(Throttled)
 def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    response = error_response(request, status=429, code="rate_limited",
-                              message=_("Too many requests; try again in a minute."))
+    response = error_response(
+        request, status=429, code="rate_limited", message=_("Too many requests; try again in a minute.")
+    )
     if exc.wait:
         response["Retry-After"] = str(int(exc.wait) + 1)
     return response
@@ -141,8 +149,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled API error", exc_info=exc)
-    return error_response(request, status=500, code="server_error",
-                          message=_("Something went wrong on our side; it has been logged."))
+    return error_response(
+        request,
+        status=500,
+        code="server_error",
+        message=_("Something went wrong on our side; it has been logged."),
+    )
 
 
 def register_routers() -> None:

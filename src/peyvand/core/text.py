@@ -84,7 +84,7 @@ def to_persian_digits(value: object) -> str:
 
 
 def is_persian(lang: str | None = None) -> bool:
-    """Whether output for ``lang`` (default: the active language) uses Persian digits and the Jalali calendar."""
+    """Whether output for ``lang`` (default: the active one) uses Persian digits and the Jalali calendar."""
     code = lang or translation.get_language() or settings.LANGUAGE_CODE
     return code.lower().split("-")[0].split("_")[0] == "fa"
 

@@ -25,8 +25,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     customers = customers_visible_to(request.user)
-    recent = interactions_visible_to(request.user).select_related("customer", "by").order_by("-occurred_at")[:10]
-    return render(request, "core/home.html", {
-        "recent_interactions": recent,
-        "recent_customers": customers.order_by("-id")[:8],
-    })
+    recent = (
+        interactions_visible_to(request.user).select_related("customer", "by").order_by("-occurred_at")[:10]
+    )
+    return render(
+        request,
+        "core/home.html",
+        {
+            "recent_interactions": recent,
+            "recent_customers": customers.order_by("-id")[:8],
+        },
+    )

@@ -67,7 +67,7 @@ def jdate_long(value: object) -> str:
 
 @register.filter
 def money(value: object, unit: str | None = None) -> str:
-    """An amount in Rials in the site's unit (or ``unit``: ``"rial"`` / ``"toman"``), e.g. ``۱۲٬۵۰۰ تومان``."""
+    """An amount in Rials in the site's unit (or ``unit``: ``"rial"``, ``"toman"``): ``۱۲٬۵۰۰ تومان``."""
     if _is_empty(value):
         return ""
     try:
