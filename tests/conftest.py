@@ -5,9 +5,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from factories import TeamFactory, UserFactory
 from peyvand.accounts.models import Role, User
 from peyvand.accounts.services import api_token_create
-from factories import TeamFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ class TeamFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"تیم {n}")
 
     @factory.post_generation
-    def set_path(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy's hook signature
+    def set_path(obj, create, extracted, **kwargs):
         obj.path = f"{obj.parent.path if obj.parent else '/'}{obj.pk}/"
         if create:
             obj.save(update_fields=["path"])
@@ -41,7 +41,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -62,7 +62,7 @@ class CustomerFactory(DjangoModelFactory):
     name = ""
 
     @factory.post_generation
-    def phone(obj, create, extracted, **kwargs):  # noqa: N805
+    def phone(obj, create, extracted, **kwargs):
         if create and extracted:
             CustomerPhone.objects.create(customer=obj, number=extracted, kind="mobile", is_primary=True)
 

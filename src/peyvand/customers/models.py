@@ -82,7 +82,9 @@ class Tag(TimeStampedModel):
 class Customer(TimeStampedModel):
     """A person or an organisation the company deals with (one table, so search and caller-ID see both)."""
 
-    kind = models.CharField(_("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON
+    )
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     name = models.CharField(_("organisation name"), max_length=200, blank=True)
@@ -92,17 +94,29 @@ class Customer(TimeStampedModel):
 
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    income_bracket = models.CharField(_("income bracket"), max_length=16, choices=IncomeBracket.choices, blank=True)
+    income_bracket = models.CharField(
+        _("income bracket"), max_length=16, choices=IncomeBracket.choices, blank=True
+    )
     # کد ملی for people (10 digits), شناسه ملی for organisations (11 digits).
     national_id = models.CharField(_("national code / national ID"), max_length=11, blank=True, db_index=True)
 
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent organisation"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="sub_organizations", limit_choices_to={"kind": CustomerKind.ORGANIZATION},
+        "self",
+        verbose_name=_("parent organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sub_organizations",
+        limit_choices_to={"kind": CustomerKind.ORGANIZATION},
     )
     organization = models.ForeignKey(
-        "self", verbose_name=_("organisation"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="contacts", limit_choices_to={"kind": CustomerKind.ORGANIZATION},
+        "self",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        limit_choices_to={"kind": CustomerKind.ORGANIZATION},
     )
     job_title = models.CharField(_("job title"), max_length=120, blank=True)
 
@@ -112,11 +126,19 @@ class Customer(TimeStampedModel):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="owned_customers",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT,
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="customers",
     )
     preferred_channel = models.CharField(
@@ -246,7 +268,9 @@ class Consent(TimeStampedModel):
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
-        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="consent_once_per_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="consent_once_per_channel")
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.granted}"
@@ -270,7 +294,10 @@ class CustomField(TimeStampedModel):
     choices = models.JSONField(_("choices"), default=list, blank=True)
     required = models.BooleanField(_("required"), default=False)
     applies_to = models.CharField(
-        _("applies to"), max_length=16, choices=CustomerKind.choices, blank=True,
+        _("applies to"),
+        max_length=16,
+        choices=CustomerKind.choices,
+        blank=True,
         help_text=_("Leave empty for both people and organisations."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -342,7 +369,11 @@ class Interaction(TimeStampedModel):
     occurred_at = models.DateTimeField(_("when"))
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="interactions",
     )
     related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)

@@ -6,229 +6,622 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_create_teams_users_tokens'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("accounts", "0001_create_teams_users_tokens"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomField',
+            name="CustomField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('key', models.SlugField(unique=True, verbose_name='key')),
-                ('label_fa', models.CharField(max_length=100, verbose_name='label (Persian)')),
-                ('label_en', models.CharField(max_length=100, verbose_name='label (English)')),
-                ('field_type', models.CharField(choices=[('text', 'Text'), ('number', 'Whole number'), ('date', 'Date'), ('choice', 'Choice'), ('boolean', 'Yes / no')], max_length=8, verbose_name='type')),
-                ('choices', models.JSONField(blank=True, default=list, verbose_name='choices')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('applies_to', models.CharField(blank=True, choices=[('person', 'Person'), ('organization', 'Organisation')], help_text='Leave empty for both people and organisations.', max_length=16, verbose_name='applies to')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("key", models.SlugField(unique=True, verbose_name="key")),
+                ("label_fa", models.CharField(max_length=100, verbose_name="label (Persian)")),
+                ("label_en", models.CharField(max_length=100, verbose_name="label (English)")),
+                (
+                    "field_type",
+                    models.CharField(
+                        choices=[
+                            ("text", "Text"),
+                            ("number", "Whole number"),
+                            ("date", "Date"),
+                            ("choice", "Choice"),
+                            ("boolean", "Yes / no"),
+                        ],
+                        max_length=8,
+                        verbose_name="type",
+                    ),
+                ),
+                ("choices", models.JSONField(blank=True, default=list, verbose_name="choices")),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                (
+                    "applies_to",
+                    models.CharField(
+                        blank=True,
+                        choices=[("person", "Person"), ("organization", "Organisation")],
+                        help_text="Leave empty for both people and organisations.",
+                        max_length=16,
+                        verbose_name="applies to",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'custom field',
-                'verbose_name_plural': 'custom fields',
-                'ordering': ['position', 'key'],
+                "verbose_name": "custom field",
+                "verbose_name_plural": "custom fields",
+                "ordering": ["position", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
-                ('color', models.CharField(default='#0d6efd', max_length=7, verbose_name='colour')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
+                ("color", models.CharField(default="#0d6efd", max_length=7, verbose_name="colour")),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organization', 'Organisation')], default='person', max_length=16, verbose_name='kind')),
-                ('first_name', models.CharField(blank=True, max_length=100, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=100, verbose_name='last name')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='organisation name')),
-                ('display_name', models.CharField(editable=False, max_length=255, verbose_name='name')),
-                ('search_key', models.CharField(default='', editable=False, max_length=255)),
-                ('gender', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male')], max_length=8, verbose_name='gender')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('income_bracket', models.CharField(blank=True, choices=[('low', 'Low'), ('lower_middle', 'Lower middle'), ('middle', 'Middle'), ('upper_middle', 'Upper middle'), ('high', 'High')], max_length=16, verbose_name='income bracket')),
-                ('national_id', models.CharField(blank=True, db_index=True, max_length=11, verbose_name='national code / national ID')),
-                ('job_title', models.CharField(blank=True, max_length=120, verbose_name='job title')),
-                ('lifecycle_stage', models.CharField(choices=[('prospect', 'Prospect'), ('active', 'Active'), ('key_account', 'Key account'), ('inactive', 'Inactive'), ('lost', 'Lost')], default='prospect', max_length=16, verbose_name='lifecycle stage')),
-                ('source', models.CharField(blank=True, choices=[('website', 'Website'), ('referral', 'Referral'), ('exhibition', 'Exhibition'), ('call', 'Phone call'), ('social', 'Social network'), ('advertising', 'Advertising'), ('walk_in', 'Walk-in'), ('import', 'Import'), ('other', 'Other')], max_length=16, verbose_name='source')),
-                ('preferred_channel', models.CharField(blank=True, choices=[('sms', 'SMS'), ('email', 'E-mail'), ('call', 'Phone call'), ('messenger', 'Messenger'), ('in_person', 'In person')], max_length=16, verbose_name='preferred channel')),
-                ('settlement_habit', models.CharField(blank=True, choices=[('cash', 'Cash'), ('credit', 'Credit'), ('mixed', 'Cash and credit')], max_length=8, verbose_name='settlement habit')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('custom_fields', models.JSONField(blank=True, default=dict, verbose_name='custom fields')),
-                ('last_interaction_at', models.DateTimeField(blank=True, null=True, verbose_name='last interaction')),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('organization', models.ForeignKey(blank=True, limit_choices_to={'kind': 'organization'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='customers.customer', verbose_name='organisation')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_customers', to=settings.AUTH_USER_MODEL, verbose_name='account manager')),
-                ('parent', models.ForeignKey(blank=True, limit_choices_to={'kind': 'organization'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sub_organizations', to='customers.customer', verbose_name='parent organisation')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='accounts.team', verbose_name='team')),
-                ('tags', models.ManyToManyField(blank=True, related_name='customers', to='customers.tag', verbose_name='tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("organization", "Organisation")],
+                        default="person",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=100, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=100, verbose_name="last name")),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="organisation name")),
+                ("display_name", models.CharField(editable=False, max_length=255, verbose_name="name")),
+                ("search_key", models.CharField(default="", editable=False, max_length=255)),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("female", "Female"), ("male", "Male")],
+                        max_length=8,
+                        verbose_name="gender",
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                (
+                    "income_bracket",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("low", "Low"),
+                            ("lower_middle", "Lower middle"),
+                            ("middle", "Middle"),
+                            ("upper_middle", "Upper middle"),
+                            ("high", "High"),
+                        ],
+                        max_length=16,
+                        verbose_name="income bracket",
+                    ),
+                ),
+                (
+                    "national_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=11, verbose_name="national code / national ID"
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=120, verbose_name="job title")),
+                (
+                    "lifecycle_stage",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("active", "Active"),
+                            ("key_account", "Key account"),
+                            ("inactive", "Inactive"),
+                            ("lost", "Lost"),
+                        ],
+                        default="prospect",
+                        max_length=16,
+                        verbose_name="lifecycle stage",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("website", "Website"),
+                            ("referral", "Referral"),
+                            ("exhibition", "Exhibition"),
+                            ("call", "Phone call"),
+                            ("social", "Social network"),
+                            ("advertising", "Advertising"),
+                            ("walk_in", "Walk-in"),
+                            ("import", "Import"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("sms", "SMS"),
+                            ("email", "E-mail"),
+                            ("call", "Phone call"),
+                            ("messenger", "Messenger"),
+                            ("in_person", "In person"),
+                        ],
+                        max_length=16,
+                        verbose_name="preferred channel",
+                    ),
+                ),
+                (
+                    "settlement_habit",
+                    models.CharField(
+                        blank=True,
+                        choices=[("cash", "Cash"), ("credit", "Credit"), ("mixed", "Cash and credit")],
+                        max_length=8,
+                        verbose_name="settlement habit",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("custom_fields", models.JSONField(blank=True, default=dict, verbose_name="custom fields")),
+                (
+                    "last_interaction_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last interaction"),
+                ),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind": "organization"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contacts",
+                        to="customers.customer",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_customers",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account manager",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind": "organization"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sub_organizations",
+                        to="customers.customer",
+                        verbose_name="parent organisation",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="customers",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="customers", to="customers.tag", verbose_name="tags"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
             },
         ),
         migrations.CreateModel(
-            name='CustomerAddress',
+            name="CustomerAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('home', 'Home'), ('work', 'Work'), ('billing', 'Billing'), ('shipping', 'Shipping')], default='work', max_length=8, verbose_name='type')),
-                ('province', models.CharField(blank=True, max_length=60, verbose_name='province')),
-                ('city', models.CharField(blank=True, db_index=True, max_length=80, verbose_name='city')),
-                ('line', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('postal_code', models.CharField(blank=True, max_length=10, verbose_name='postal code')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("home", "Home"),
+                            ("work", "Work"),
+                            ("billing", "Billing"),
+                            ("shipping", "Shipping"),
+                        ],
+                        default="work",
+                        max_length=8,
+                        verbose_name="type",
+                    ),
+                ),
+                ("province", models.CharField(blank=True, max_length=60, verbose_name="province")),
+                ("city", models.CharField(blank=True, db_index=True, max_length=80, verbose_name="city")),
+                ("line", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("postal_code", models.CharField(blank=True, max_length=10, verbose_name="postal code")),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'address',
-                'verbose_name_plural': 'addresses',
-                'ordering': ['-is_primary', 'id'],
+                "verbose_name": "address",
+                "verbose_name_plural": "addresses",
+                "ordering": ["-is_primary", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('channel', models.CharField(choices=[('sms', 'SMS'), ('email', 'E-mail'), ('call', 'Phone call'), ('messenger', 'Messenger'), ('in_person', 'In person')], max_length=16, verbose_name='channel')),
-                ('granted', models.BooleanField(verbose_name='granted')),
-                ('recorded_at', models.DateTimeField(verbose_name='when')),
-                ('method', models.CharField(choices=[('written', 'Written form'), ('verbal', 'Verbal, on a call'), ('web_form', 'Web form'), ('import', 'Imported'), ('keyword', 'Reply keyword'), ('other', 'Other')], max_length=16, verbose_name='how')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("sms", "SMS"),
+                            ("email", "E-mail"),
+                            ("call", "Phone call"),
+                            ("messenger", "Messenger"),
+                            ("in_person", "In person"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("granted", models.BooleanField(verbose_name="granted")),
+                ("recorded_at", models.DateTimeField(verbose_name="when")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("written", "Written form"),
+                            ("verbal", "Verbal, on a call"),
+                            ("web_form", "Web form"),
+                            ("import", "Imported"),
+                            ("keyword", "Reply keyword"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="how",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent',
-                'verbose_name_plural': 'consents',
-                'constraints': [models.UniqueConstraint(fields=('customer', 'channel'), name='consent_once_per_channel')],
+                "verbose_name": "consent",
+                "verbose_name_plural": "consents",
+                "constraints": [
+                    models.UniqueConstraint(fields=("customer", "channel"), name="consent_once_per_channel")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CustomerEmail',
+            name="CustomerEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('email', models.EmailField(db_index=True, max_length=254, verbose_name='e-mail')),
-                ('kind', models.CharField(choices=[('work', 'Work'), ('personal', 'Personal'), ('other', 'Other')], default='work', max_length=8, verbose_name='type')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emails', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("email", models.EmailField(db_index=True, max_length=254, verbose_name="e-mail")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("work", "Work"), ("personal", "Personal"), ("other", "Other")],
+                        default="work",
+                        max_length=8,
+                        verbose_name="type",
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="emails",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-mail address',
-                'verbose_name_plural': 'e-mail addresses',
-                'ordering': ['-is_primary', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('customer', 'email'), name='email_once_per_customer')],
+                "verbose_name": "e-mail address",
+                "verbose_name_plural": "e-mail addresses",
+                "ordering": ["-is_primary", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("customer", "email"), name="email_once_per_customer")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CustomerPhone',
+            name="CustomerPhone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('number', models.CharField(db_index=True, max_length=20, verbose_name='number')),
-                ('kind', models.CharField(choices=[('mobile', 'Mobile'), ('work', 'Work'), ('home', 'Home'), ('fax', 'Fax'), ('other', 'Other')], default='mobile', max_length=8, verbose_name='type')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phones', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("number", models.CharField(db_index=True, max_length=20, verbose_name="number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "Mobile"),
+                            ("work", "Work"),
+                            ("home", "Home"),
+                            ("fax", "Fax"),
+                            ("other", "Other"),
+                        ],
+                        default="mobile",
+                        max_length=8,
+                        verbose_name="type",
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phones",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phone number',
-                'verbose_name_plural': 'phone numbers',
-                'ordering': ['-is_primary', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('customer', 'number'), name='phone_once_per_customer')],
+                "verbose_name": "phone number",
+                "verbose_name_plural": "phone numbers",
+                "ordering": ["-is_primary", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("customer", "number"), name="phone_once_per_customer")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CustomerRevision',
+            name="CustomerRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('restore', 'Restored'), ('delete', 'Deleted')], max_length=8)),
-                ('changes', models.JSONField(default=dict)),
-                ('snapshot', models.JSONField(default=dict)),
-                ('restored_from', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("restore", "Restored"),
+                            ("delete", "Deleted"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("changes", models.JSONField(default=dict)),
+                ("snapshot", models.JSONField(default=dict)),
+                ("restored_from", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'constraints': [models.UniqueConstraint(fields=('customer', 'number'), name='revision_number_once')],
+                "ordering": ["-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("customer", "number"), name="revision_number_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('channel', models.CharField(choices=[('call', 'Phone call'), ('email', 'E-mail'), ('sms', 'SMS'), ('meeting', 'Meeting'), ('chat', 'Chat'), ('messenger', 'Messenger'), ('web', 'Web form'), ('portal', 'Customer portal'), ('note', 'Note'), ('system', 'System')], max_length=16, verbose_name='channel')),
-                ('direction', models.CharField(choices=[('in', 'Inbound'), ('out', 'Outbound'), ('internal', 'Internal')], max_length=8, verbose_name='direction')),
-                ('subject', models.CharField(blank=True, max_length=255, verbose_name='subject')),
-                ('body', models.TextField(blank=True, verbose_name='details')),
-                ('occurred_at', models.DateTimeField(verbose_name='when')),
-                ('duration_seconds', models.PositiveIntegerField(blank=True, null=True, verbose_name='duration (seconds)')),
-                ('related_id', models.CharField(blank=True, max_length=40)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='interactions', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='customers.customer')),
-                ('related_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("call", "Phone call"),
+                            ("email", "E-mail"),
+                            ("sms", "SMS"),
+                            ("meeting", "Meeting"),
+                            ("chat", "Chat"),
+                            ("messenger", "Messenger"),
+                            ("web", "Web form"),
+                            ("portal", "Customer portal"),
+                            ("note", "Note"),
+                            ("system", "System"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "Inbound"), ("out", "Outbound"), ("internal", "Internal")],
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=255, verbose_name="subject")),
+                ("body", models.TextField(blank=True, verbose_name="details")),
+                ("occurred_at", models.DateTimeField(verbose_name="when")),
+                (
+                    "duration_seconds",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="duration (seconds)"),
+                ),
+                ("related_id", models.CharField(blank=True, max_length=40)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="interactions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "related_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'interaction',
-                'verbose_name_plural': 'interactions',
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['customer', '-occurred_at', '-id'], name='interaction_timeline')],
+                "verbose_name": "interaction",
+                "verbose_name_plural": "interactions",
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['search_key'], name='customer_search_key'),
+            model_name="customer",
+            index=models.Index(fields=["search_key"], name="customer_search_key"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['display_name', 'id'], name='customer_display_name'),
+            model_name="customer",
+            index=models.Index(fields=["display_name", "id"], name="customer_display_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['team', 'display_name'], name='customer_team_name'),
+            model_name="customer",
+            index=models.Index(fields=["team", "display_name"], name="customer_team_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['owner', 'display_name'], name='customer_owner_name'),
+            model_name="customer",
+            index=models.Index(fields=["owner", "display_name"], name="customer_owner_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['lifecycle_stage', 'display_name'], name='customer_stage_name'),
+            model_name="customer",
+            index=models.Index(fields=["lifecycle_stage", "display_name"], name="customer_stage_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['last_interaction_at'], name='customer_last_interaction'),
+            model_name="customer",
+            index=models.Index(fields=["last_interaction_at"], name="customer_last_interaction"),
         ),
     ]
