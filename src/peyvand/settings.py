@@ -3,10 +3,14 @@
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from peyvand.core.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+
+# Lets generic Django classes be subscripted at run time (ModelAdmin[Team]), as the type checker wants.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(env_str("PEYVAND_HOME", str(PACKAGE_DIR.parent.parent)))

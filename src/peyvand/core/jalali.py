@@ -85,7 +85,8 @@ def parse_date(value: str) -> dt.date:
     if year < 1:
         raise ValueError(f"{value!r} is not a date: year {year} is out of range.")
     try:
-        return jdatetime.date(year, month, day).togregorian()
+        gregorian: dt.date = jdatetime.date(year, month, day).togregorian()
+        return gregorian
     except ValueError:
         raise ValueError(
             f"{value!r} is not a date: the Jalali month {year}/{month:02d} has no day {day}."
@@ -131,7 +132,7 @@ def format_datetime(value: dt.datetime | dt.date | None, lang: str | None = None
         return ""
     if not isinstance(value, dt.datetime):
         return format_date(value, lang)
-    local = _local(value)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
     clock = f"{local.hour:02d}:{local.minute:02d}"
     if is_persian(lang):
         return to_persian_digits(f"{to_jalali_string(local.date())} {clock}")

@@ -37,7 +37,7 @@ _PLAIN = re.compile(r"[0-9]+", re.ASCII)
 
 
 def _unit(unit: str | None) -> str:
-    chosen = (unit or getattr(settings, "PEYVAND_MONEY_UNIT", "rial")).lower()
+    chosen = str(unit or getattr(settings, "PEYVAND_MONEY_UNIT", "rial")).lower()
     if chosen not in RIALS_PER_UNIT:
         raise ValueError(f"Unknown money unit {unit!r}; use one of {', '.join(MONEY_UNITS)}.")
     return chosen
