@@ -1,0 +1,386 @@
+"""Read helpers for the customer pages: list filters, dashboard counts, profile extras and history display."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, QuerySet
+from django.utils.translation import get_language
+
+from peyvand.accounts.models import Role, Team, User
+from peyvand.core.jalali import format_date
+from peyvand.core.pagination import Page, paginate
+from peyvand.core.phone import format_phone
+from peyvand.core.text import clean_text, is_persian
+from peyvand.customers import selectors
+from peyvand.customers.models import (
+    CONSENT_CHANNELS,
+    Consent,
+    ContactChannel,
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerKind,
+    CustomerPhone,
+    CustomerRevision,
+    CustomField,
+    Gender,
+    IncomeBracket,
+    LifecycleStage,
+    SettlementHabit,
+    Source,
+    Tag,
+)
+
+# The orders a list can be sorted in; each ends on a unique column so keyset pagination is exact.
+LIST_ORDERS: dict[str, tuple[str, ...]] = {
+    "name": ("display_name", "id"),
+    "-name": ("-display_name", "-id"),
+    "newest": ("-id",),
+    "oldest": ("id",),
+}
+SEARCH_ORDER = ("rank", "display_name", "id")
+STAGE_COUNTS_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    q: str = ""
+    kind: str = ""
+    stage: str = ""
+    team: int | None = None
+    owner: int | None = None
+    tag: str = ""
+    city: str = ""
+    order: str = "name"
+    cursor: str = ""
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> ListFilters:
+        """Filters from a query string; values that cannot be meant (unknown choices, non-numbers) are ignored."""
+
+        def number(name: str) -> int | None:
+            value = (params.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        kind = params.get("kind", "")
+        stage = params.get("stage", "")
+        order = params.get("order", "name")
+        return cls(
+            q=(params.get("q") or "").strip()[:200],
+            kind=kind if kind in CustomerKind.values else "",
+            stage=stage if stage in LifecycleStage.values else "",
+            team=number("team"),
+            owner=number("owner"),
+            tag=(params.get("tag") or "").strip()[:60],
+            city=(params.get("city") or "").strip()[:80],
+            order=order if order in LIST_ORDERS else "name",
+            cursor=(params.get("cursor") or "").strip()[:500],
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.kind or self.stage or self.team or self.owner or self.tag or self.city)
+
+
+def customer_list_page(*, user: User, filters: ListFilters, limit: int) -> Page:
+    """One page of the visible customers matching `filters`: no COUNT, phones prefetched, owners joined.
+
+    Raises ValidationError for a cursor that is not one of ours.
+    """
+    qs = selectors.customers_visible_to(user)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.stage:
+        qs = qs.filter(lifecycle_stage=filters.stage)
+    if filters.team:
+        qs = qs.filter(team_id=filters.team)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.tag:
+        qs = qs.filter(tags__name=clean_text(filters.tag))
+    if filters.city:
+        qs = qs.filter(pk__in=CustomerAddress.objects.filter(city=clean_text(filters.city)).values("customer_id"))
+    order: tuple[str, ...]
+    if filters.q:
+        qs = selectors.customer_search(user=user, text=filters.q, base=qs)
+        order = SEARCH_ORDER
+    else:
+        order = LIST_ORDERS[filters.order]
+    qs = qs.select_related("owner", "team").prefetch_related("phones")
+    return paginate(qs, order=order, cursor=filters.cursor or None, limit=limit)
+
+
+def search_suggestions(*, user: User, text: str, limit: int = 8) -> list[Customer]:
+    """The first few visible matches for the search box in the top bar."""
+    if not text.strip():
+        return []
+    return list(selectors.customer_search(user=user, text=text).prefetch_related("phones")[:limit])
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: str
+    label: str
+    count: int
+
+
+def stage_counts(*, user: User) -> list[StageCount]:
+    """Visible customers per lifecycle stage, cached briefly per user: a GROUP BY over a million rows is
+    too slow to repeat on every visit to the dashboard, and a minute-old figure is fine there."""
+    key = f"peyvand:stage-counts:{user.pk}"
+    counts: dict[str, int] | None = cache.get(key)
+    if counts is None:
+        rows = selectors.customers_visible_to(user).order_by().values("lifecycle_stage").annotate(n=Count("id"))
+        counts = {row["lifecycle_stage"]: row["n"] for row in rows}
+        cache.set(key, counts, STAGE_COUNTS_SECONDS)
+    return [StageCount(stage.value, str(stage.label), counts.get(stage.value, 0)) for stage in LifecycleStage]
+
+
+def may_manage_records(user: User) -> bool:
+    """Whether to offer restore and delete; mirrors the checks in services (which remain the authority)."""
+    return bool(user.is_admin_role or user.role == Role.MANAGER)
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    channel: str
+    label: str
+    consent: Consent | None
+
+
+@dataclass(frozen=True)
+class CustomFieldRow:
+    key: str
+    label: str
+    value: Any
+    field_type: str
+
+
+@dataclass
+class CustomerProfile:
+    customer: Customer
+    phones: list[CustomerPhone]
+    emails: list[CustomerEmail]
+    addresses: list[CustomerAddress]
+    tags: list[Tag]
+    consents: list[ConsentRow]
+    custom_fields: list[CustomFieldRow]
+    organization: Customer | None = None
+    parent: Customer | None = None
+    sub_organizations: list[Customer] = field(default_factory=list)
+    contacts: list[Customer] = field(default_factory=list)
+
+
+RELATED_LIMIT = 50
+
+
+def customer_profile(*, user: User, customer: Customer) -> CustomerProfile:
+    """Everything the 360° page shows besides the timeline; linked records only when the user may see them."""
+    visible = selectors.customers_visible_to(user)
+    by_channel = {c.channel: c for c in customer.consents.all()}
+    profile = CustomerProfile(
+        customer=customer,
+        phones=list(customer.phones.all()),
+        emails=list(customer.emails.all()),
+        addresses=list(customer.addresses.all()),
+        tags=list(customer.tags.all()),
+        consents=[ConsentRow(ch.value, str(ch.label), by_channel.get(ch.value)) for ch in CONSENT_CHANNELS],
+        custom_fields=custom_field_rows(customer),
+    )
+    if customer.organization_id:
+        profile.organization = visible.filter(pk=customer.organization_id).first()
+    if customer.parent_id:
+        profile.parent = visible.filter(pk=customer.parent_id).first()
+    if customer.is_organization:
+        profile.sub_organizations = list(visible.filter(parent=customer).order_by("display_name")[:RELATED_LIMIT])
+        profile.contacts = list(
+            visible.filter(organization=customer).prefetch_related("phones").order_by("display_name")[:RELATED_LIMIT]
+        )
+    return profile
+
+
+def custom_field_definitions(kind: str) -> list[CustomField]:
+    return [f for f in CustomField.objects.filter(is_active=True) if f.applies_to in ("", kind)]
+
+
+def custom_field_label(definition: CustomField) -> str:
+    return definition.label_fa if is_persian() else definition.label_en
+
+
+def custom_field_rows(customer: Customer) -> list[CustomFieldRow]:
+    rows = []
+    for definition in custom_field_definitions(customer.kind):
+        value = customer.custom_fields.get(definition.key)
+        if value in (None, ""):
+            continue
+        if definition.field_type == "date" and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = dt.date.fromisoformat(value)
+        rows.append(CustomFieldRow(definition.key, custom_field_label(definition), value, definition.field_type))
+    return rows
+
+
+# --- history ---------------------------------------------------------------------------------------------
+
+_CHOICES: dict[str, Any] = {
+    "kind": CustomerKind,
+    "gender": Gender,
+    "income_bracket": IncomeBracket,
+    "lifecycle_stage": LifecycleStage,
+    "source": Source,
+    "preferred_channel": ContactChannel,
+    "settlement_habit": SettlementHabit,
+}
+_LIST_LABELS = {
+    "phones": CustomerPhone._meta.verbose_name_plural,
+    "emails": CustomerEmail._meta.verbose_name_plural,
+    "addresses": CustomerAddress._meta.verbose_name_plural,
+}
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    revision: CustomerRevision
+    changes: list[ChangeRow]
+
+
+def field_label(name: str) -> str:
+    if name in _LIST_LABELS:
+        return str(_LIST_LABELS[name])
+    for candidate in (name, name.removesuffix("_id")):
+        try:
+            return str(Customer._meta.get_field(candidate).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return name  # a field a later version removed still has a history; show its key
+
+
+def revision_rows(revisions: Iterable[CustomerRevision]) -> list[RevisionRow]:
+    """Each revision with its changed fields labelled and its values readable, names looked up in bulk."""
+    revisions = list(revisions)
+    ids: dict[str, set[int]] = {"user": set(), "team": set(), "customer": set()}
+    for revision in revisions:
+        for name, pair in revision.changes.items():
+            bucket = {"owner_id": "user", "team_id": "team", "parent_id": "customer", "organization_id": "customer"}
+            if name in bucket:
+                ids[bucket[name]].update(v for v in pair if isinstance(v, int))
+    names: dict[str, dict[int, str]] = {
+        "user": {u.pk: str(u) for u in User.objects.filter(pk__in=ids["user"])},
+        "team": {t.pk: t.name for t in Team.objects.filter(pk__in=ids["team"])},
+        "customer": dict(Customer.objects.filter(pk__in=ids["customer"]).values_list("pk", "display_name")),
+    }
+    labels = {f.key: custom_field_label(f) for f in CustomField.objects.all()}
+    rows = []
+    for revision in revisions:
+        changes = []
+        for name, pair in revision.changes.items():
+            if not (isinstance(pair, list) and len(pair) == 2):
+                continue
+            before, after = _show(name, pair[0], names, labels), _show(name, pair[1], names, labels)
+            if before or after:  # None → "" is a change to the data, not to anything a reader sees
+                changes.append(ChangeRow(name, field_label(name), before, after))
+        rows.append(RevisionRow(revision, changes))
+    return rows
+
+
+def _show(name: str, value: Any, names: dict[str, dict[int, str]], labels: dict[str, str]) -> str:
+    if value in (None, "", [], {}):
+        return ""
+    if name in _CHOICES:
+        try:
+            return str(_CHOICES[name](value).label)
+        except ValueError:
+            return str(value)
+    if name == "birth_date":
+        try:
+            return format_date(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    lookup = {"owner_id": "user", "team_id": "team", "parent_id": "customer", "organization_id": "customer"}
+    if name in lookup:
+        return names[lookup[name]].get(value, f"#{value}")
+    if name == "phones":
+        return "، ".join(format_phone(p.get("number", "")) for p in value)
+    if name == "emails":
+        return "، ".join(e.get("email", "") for e in value)
+    if name == "addresses":
+        return " | ".join(
+            " ، ".join(str(a.get(k)) for k in ("province", "city", "line", "postal_code") if a.get(k)) for a in value
+        )
+    if name == "tags":
+        return "، ".join(str(t) for t in value)
+    if name == "custom_fields" and isinstance(value, dict):
+        return "؛ ".join(f"{labels.get(k, k)}: {v}" for k, v in value.items())
+    return str(value)
+
+
+# --- organisations ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrgNode:
+    organization: Customer
+    contact_count: int
+    children: list[OrgNode] = field(default_factory=list)
+
+
+def organization_forest(*, user: User) -> list[OrgNode]:
+    """The visible organisation tree as nested nodes, with each organisation's visible contact count."""
+    flat = selectors.organization_tree(user=user)
+    ids = [org.pk for org, _depth in flat]
+    counts = dict(
+        selectors.customers_visible_to(user)
+        .filter(organization_id__in=ids)
+        .order_by()
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    roots: list[OrgNode] = []
+    stack: list[tuple[int, OrgNode]] = []
+    for org, depth in flat:
+        node = OrgNode(org, counts.get(org.pk, 0))
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        (stack[-1][1].children if stack else roots).append(node)
+        stack.append((depth, node))
+    return roots
+
+
+# --- choices for forms and filters --------------------------------------------------------------------------
+
+CHOICE_LIMIT = 500
+
+
+def organization_choices(*, user: User, include: Iterable[int | None] = ()) -> list[tuple[int, str]]:
+    """Visible organisations for a select: the first CHOICE_LIMIT by name, plus any already chosen."""
+    visible: QuerySet[Customer] = selectors.customers_visible_to(user).filter(kind=CustomerKind.ORGANIZATION)
+    rows = list(visible.order_by("display_name", "id").values_list("pk", "display_name")[:CHOICE_LIMIT])
+    present = {pk for pk, _name in rows}
+    wanted = [pk for pk in include if pk and pk not in present]
+    if wanted:
+        rows += list(visible.filter(pk__in=wanted).values_list("pk", "display_name"))
+    return rows
+
+
+def tag_names(limit: int = CHOICE_LIMIT) -> list[str]:
+    return list(Tag.objects.order_by("name").values_list("name", flat=True)[:limit])
+
+
+def active_language() -> str:
+    return (get_language() or "fa").split("-")[0]

@@ -1,0 +1,1 @@
+"""Template helpers for the customer pages."""

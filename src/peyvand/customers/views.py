@@ -1,0 +1,256 @@
+"""Customer pages (list, 360° view, forms, history, organisation tree): thin views over selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peyvand.accounts.selectors import teams_visible_to, users_visible_to
+from peyvand.customers import page_queries, selectors, services
+from peyvand.customers.forms import CustomerForm, InteractionForm
+from peyvand.customers.models import (
+    ConsentMethod,
+    Customer,
+    CustomerKind,
+    CustomerRevision,
+    LifecycleStage,
+)
+
+TIMELINE_LIMIT = 50
+
+
+def _customer_or_404(request: HttpRequest, pk: int) -> Customer:
+    # Someone else's customer and a missing one look the same: neither exists for this user.
+    try:
+        return selectors.customer_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+    except Customer.DoesNotExist:
+        raise Http404(_("No such customer.")) from None
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    filters = page_queries.ListFilters.from_query(request.GET)
+    try:
+        page = page_queries.customer_list_page(
+            user=request.user,
+            filters=filters,
+            limit=settings.PEYVAND_PAGE_SIZE,  # type: ignore[arg-type]
+        )
+    except ValidationError:
+        messages.warning(request, _("That page link has expired; showing the first page."))
+        filters = page_queries.ListFilters.from_query({**request.GET.dict(), "cursor": ""})
+        page = page_queries.customer_list_page(
+            user=request.user,
+            filters=filters,
+            limit=settings.PEYVAND_PAGE_SIZE,  # type: ignore[arg-type]
+        )
+    first = request.GET.copy()
+    first.pop("cursor", None)
+    next_query = None
+    if page.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = page.next_cursor
+        next_query = params.urlencode()
+    context: dict[str, Any] = {
+        "page": page,
+        "filters": filters,
+        "next_query": next_query,
+        "first_query": first.urlencode(),
+    }
+    if _is_htmx(request) and request.headers.get("HX-Target") == "customer-results":
+        return render(request, "customers/_customer_results.html", context)
+    context.update(
+        kinds=CustomerKind.choices,
+        stages=LifecycleStage.choices,
+        teams=teams_visible_to(request.user),  # type: ignore[arg-type]
+        owners=users_visible_to(request.user).order_by("first_name", "last_name"),  # type: ignore[arg-type]
+        tags=page_queries.tag_names(),
+        orders=[
+            ("name", _("Name (A to Z)")),
+            ("-name", _("Name (Z to A)")),
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+        ],
+    )
+    return render(request, "customers/customer_list.html", context)
+
+
+@login_required
+@require_GET
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """The top bar's live results: a handful of matches, rendered as a dropdown."""
+    text = (request.GET.get("q") or "").strip()[:200]
+    results = page_queries.search_suggestions(user=request.user, text=text)  # type: ignore[arg-type]
+    return render(request, "customers/_search_results.html", {"results": results, "q": text})
+
+
+@login_required
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    return render(request, "customers/customer_detail.html", _detail_context(request, customer, InteractionForm()))
+
+
+def _detail_context(request: HttpRequest, customer: Customer, form: InteractionForm) -> dict[str, Any]:
+    return {
+        "customer": customer,
+        "profile": page_queries.customer_profile(user=request.user, customer=customer),  # type: ignore[arg-type]
+        "timeline": selectors.customer_timeline(customer=customer, limit=TIMELINE_LIMIT),
+        "interaction_form": form,
+        "consent_methods": ConsentMethod.choices,
+        "can_manage": page_queries.may_manage_records(request.user),  # type: ignore[arg-type]
+    }
+
+
+@login_required
+@require_POST
+def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.interaction_create(customer=customer, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            form = InteractionForm()
+            if not _is_htmx(request):
+                messages.success(request, _("The interaction was logged."))
+                return redirect("customers:detail", pk=customer.pk)
+    if not _is_htmx(request):
+        return render(request, "customers/customer_detail.html", _detail_context(request, customer, form))
+    context = {
+        "customer": customer,
+        "timeline": selectors.customer_timeline(customer=customer, limit=TIMELINE_LIMIT),
+        "interaction_form": form,
+    }
+    return render(request, "customers/_timeline_panel.html", context)
+
+
+@login_required
+@require_POST
+def consent_set(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    try:
+        services.consent_set(
+            customer=customer,
+            by=request.user,  # type: ignore[arg-type]
+            channel=request.POST.get("channel", ""),
+            granted=request.POST.get("granted") == "1",
+            method=request.POST.get("method", ""),
+            note=request.POST.get("note", "")[:200],
+        )
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("The consent was recorded."))
+    return redirect(reverse("customers:detail", args=[customer.pk]) + "#consents")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    kind = request.POST.get("kind") or request.GET.get("kind") or CustomerKind.PERSON
+    if kind not in CustomerKind.values:
+        kind = CustomerKind.PERSON
+    form = CustomerForm(request.POST or None, user=request.user, kind=kind)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(by=request.user, data=form.service_data())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("“%(name)s” was saved.") % {"name": customer.display_name})
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None, "kind": kind})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    form = CustomerForm(request.POST or None, user=request.user, kind=customer.kind, instance=customer)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(customer=customer, by=request.user, data=form.service_data())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except Customer.DoesNotExist:
+            raise Http404(_("No such customer.")) from None
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer, "kind": customer.kind})
+
+
+@login_required
+@require_GET
+def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    revisions = customer.revisions.select_related("by").order_by("-number")[:200]
+    return render(
+        request,
+        "customers/customer_history.html",
+        {
+            "customer": customer,
+            "rows": page_queries.revision_rows(revisions),
+            "can_restore": page_queries.may_manage_records(request.user),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required
+@require_POST
+def customer_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    try:
+        revision = customer.revisions.get(number=number)
+    except CustomerRevision.DoesNotExist:
+        raise Http404(_("No such version.")) from None
+    try:
+        services.customer_restore(customer=customer, revision=revision, by=request.user)  # type: ignore[arg-type]
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("Version %(number)s was restored.") % {"number": number})
+    return redirect("customers:history", pk=customer.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer_or_404(request, pk)
+    if request.method == "POST":
+        try:
+            services.customer_delete(customer=customer, by=request.user)  # type: ignore[arg-type]
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("You may not do this."))
+            return redirect("customers:detail", pk=customer.pk)
+        messages.success(request, _("“%(name)s” was deleted.") % {"name": customer.display_name})
+        return redirect("customers:list")
+    return render(request, "customers/customer_confirm_delete.html", {"customer": customer})
+
+
+@login_required
+@require_GET
+def organization_tree(request: HttpRequest) -> HttpResponse:
+    forest = page_queries.organization_forest(user=request.user)  # type: ignore[arg-type]
+    return render(request, "customers/organization_tree.html", {"forest": forest})
