@@ -1,0 +1,107 @@
+"""`peyvand seed_demo`: realistic, valid, searchable demo data and working demo log-ins."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.http import HttpRequest
+from django.test import Client
+
+from peyvand.accounts.models import Team, User
+from peyvand.core.national_id import is_valid_legal_id, is_valid_national_code
+from peyvand.core.phone import normalize_phone
+from peyvand.core.text import clean_text
+from peyvand.customers import selectors
+from peyvand.customers.demo import PASSWORDS
+from peyvand.customers.models import Customer, CustomerPhone, Interaction, Tag
+from peyvand.customers.services import display_name_for, search_key_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seeded once for the module (Argon2 hashing is slow on purpose); each test still runs in a
+    transaction that is rolled back, and the seeded rows are removed at the end."""
+    with django_db_blocker.unblock():
+        out = StringIO()
+        call_command("seed_demo", customers=300, seed=1, stdout=out, stderr=StringIO())
+        yield out.getvalue()
+        Customer.objects.all().delete()
+        Tag.objects.all().delete()
+        User.objects.all().delete()
+        for team in Team.objects.order_by("-path"):
+            team.delete()
+
+
+def test_it_creates_the_asked_number_of_customers_with_their_history(seeded):
+    assert Customer.objects.count() == 300
+    assert 10 <= Customer.objects.filter(kind="organization").count() <= 30
+    assert 600 <= Interaction.objects.count() <= 1200
+    assert set(User.objects.values_list("username", flat=True)) == set(PASSWORDS)
+    assert Team.objects.filter(name="فروش اصفهان", parent__name="فروش").exists()
+    # last_interaction_at is what the service would have set: the newest interaction of each customer.
+    for customer in Customer.objects.annotate(n=Count("interactions"))[:100]:
+        newest = customer.interactions.order_by("-occurred_at").first()
+        assert customer.last_interaction_at == (newest.occurred_at if newest else None)
+
+
+def test_it_stores_valid_identifiers_and_clean_names(seeded):
+    for kind, national_id in Customer.objects.exclude(national_id="").values_list("kind", "national_id"):
+        assert (is_valid_national_code if kind == "person" else is_valid_legal_id)(national_id), national_id
+    for c in Customer.objects.all():
+        assert c.display_name == display_name_for(
+            kind=c.kind, first_name=c.first_name, last_name=c.last_name, name=c.name
+        )
+        assert c.search_key == search_key_for(c.display_name)
+        assert c.display_name == clean_text(c.display_name)
+        assert not {"ي", "ك"} & set(c.display_name)
+        assert c.kind == "organization" or c.gender in ("male", "female")
+
+
+def test_every_phone_is_e164_and_unique(seeded):
+    numbers = list(CustomerPhone.objects.values_list("number", flat=True))
+    assert len(numbers) >= 290
+    assert len(set(numbers)) == len(numbers)
+    assert all(normalize_phone(n) == n for n in numbers)
+    assert CustomerPhone.objects.filter(number__startswith="+989", kind="mobile").count() >= 250
+    assert (
+        Customer.objects.filter(phones__is_primary=True).count()
+        == Customer.objects.filter(phones__isnull=False).distinct().count()
+    )
+
+
+def test_seeded_customers_are_found_by_search_and_caller_id(seeded):
+    admin = User.objects.get(username="admin")
+    person = Customer.objects.filter(kind="person").exclude(last_name="").first()
+    # Written with the Arabic letters an Arabic keyboard produces.
+    query = f"{person.first_name} {person.last_name}".replace("ی", "ي").replace("ک", "ك")
+    assert person in list(selectors.customer_search(user=admin, text=query)[:50])
+    phone = person.phones.first() or CustomerPhone.objects.first()
+    national = "0" + phone.number[3:]
+    assert phone.customer in list(selectors.customer_lookup_by_phone(user=admin, phone=national))
+
+
+def test_demo_users_can_log_in_and_see_their_scope(seeded):
+    for username, password in PASSWORDS.items():
+        assert Client().login(request=HttpRequest(), username=username, password=password), username
+    agent = User.objects.get(username="agent")
+    visible = selectors.customers_visible_to(agent).count()
+    assert 0 < visible < Customer.objects.count()
+
+
+def test_if_empty_does_nothing_the_second_time(seeded):
+    out = StringIO()
+    call_command("seed_demo", customers=50, seed=2, if_empty=True, stdout=out, stderr=StringIO())
+    assert Customer.objects.count() == 300
+    assert User.objects.count() == len(PASSWORDS)
+    assert "nothing to do" in out.getvalue()
+
+
+def test_it_adds_to_existing_data_without_clashing(seeded):
+    call_command("seed_demo", customers=100, seed=1, stdout=StringIO(), stderr=StringIO())
+    assert Customer.objects.count() == 400
+    assert User.objects.count() == len(PASSWORDS)
+    numbers = list(CustomerPhone.objects.values_list("number", flat=True))
+    assert len(set(numbers)) == len(numbers)
