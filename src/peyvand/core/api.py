@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
-from ninja.errors import Throttled
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
@@ -32,6 +37,14 @@ class SessionCookie(APIKeyCookie):
     """The logged-in browser session (pages call the API with HTMX); CSRF is checked on writes."""
 
     param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a logged-in session there is nothing for CSRF to protect; checking anyway would answer
+        # a request with no (or a bad) bearer token with 403 "CSRF failed" instead of 401.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
@@ -57,7 +70,45 @@ class PerUserThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-api = NinjaAPI(
+class PeyvandAPI(NinjaAPI):
+    """NinjaAPI whose every answer is JSON in the one error shape, also for a path under /api/v1/ that
+    matches no endpoint and for a method an endpoint lacks (ninja answers those two with HTML/plain text)."""
+
+    def _get_urls(self) -> list[Any]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if not isinstance(pattern, URLPattern) or inspect.iscoroutinefunction(pattern.callback):
+                continue
+            if pattern.name == "api-root":
+                # ninja's root view only exists to be reversed; asked for, it raises an HTML 404
+                pattern.callback = _unknown_path
+            else:
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        patterns.append(re_path(r"^.*$", _unknown_path, name="unknown-path"))
+        return patterns
+
+
+def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = error_response(
+                request, status=405, code="method_not_allowed", message=_("This method is not allowed here.")
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def _unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    return error_response(request, status=404, code="not_found", message=_("Not found."))
+
+
+api = PeyvandAPI(
     title="Peyvand API",
     version="1",
     description="Peyvand CRM HTTP API. Authenticate with `Authorization: Bearer <token>` "
@@ -82,9 +133,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
     else:
         fields = {"__all__": [str(m) for m in exc.messages]}
-    return error_response(
-        request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields
-    )
+    return error_response(request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -103,9 +152,7 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
         else:
             message = str(err.get("msg", _("Not a valid value.")))
         fields.setdefault(name, []).append(message)
-    return error_response(
-        request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields
-    )
+    return error_response(request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields)
 
 
 @api.exception_handler(ObjectDoesNotExist)
@@ -158,7 +205,8 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def register_routers() -> None:
-    from peyvand.customers.api import interactions_router, organizations_router, router as customers_router
+    from peyvand.customers.api import interactions_router, organizations_router
+    from peyvand.customers.api import router as customers_router
 
     api.add_router("/customers", customers_router)
     api.add_router("/organizations", organizations_router)

@@ -30,9 +30,20 @@ def _decode(cursor: str, size: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
         values = None
-    if not isinstance(values, list) or len(values) != size:
-        raise ValidationError({"cursor": [_("This cursor is not valid; start from the first page.")]})
+    # Only the JSON scalars _encode writes; anything else (objects, lists, NUL characters that PostgreSQL
+    # refuses) is a forged or damaged cursor and must be a 422, not a database error.
+    if (
+        not isinstance(values, list)
+        or len(values) != size
+        or not all(isinstance(v, str | int | float | None) for v in values)
+        or any(isinstance(v, str) and "\x00" in v for v in values)
+    ):
+        raise _invalid_cursor()
     return values
+
+
+def _invalid_cursor() -> ValidationError:
+    return ValidationError({"cursor": [_("This cursor is not valid; start from the first page.")]})
 
 
 def paginate(queryset: QuerySet[Model], *, order: Sequence[str], cursor: str | None, limit: int) -> Page:
@@ -47,7 +58,11 @@ def paginate(queryset: QuerySet[Model], *, order: Sequence[str], cursor: str | N
             for prev_field, prev_value in zip(order[:i], values[:i], strict=True):
                 step &= Q(**{prev_field.lstrip("-"): prev_value})
             after |= step
-        queryset = queryset.filter(after)
+        try:
+            queryset = queryset.filter(after)
+        except (TypeError, ValueError, ValidationError):
+            # a value of the wrong type for its column ("abc" for an id, a bad date)
+            raise _invalid_cursor() from None
     rows = list(queryset.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

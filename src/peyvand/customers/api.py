@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from peyvand.core.pagination import paginate
 from peyvand.customers import selectors, services
 from peyvand.customers.models import Customer, CustomerKind, CustomerRevision
 from peyvand.customers.schemas import (
+    MAX_ID,
+    Clean,
     ConsentIn,
     ConsentOut,
     CustomerCreate,
@@ -40,15 +42,15 @@ ORDERS = {
 }
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(Clean):
     q: str | None = Field(None, max_length=200, description="name, phone, e-mail or national code")
     kind: Literal["person", "organization"] | None = None
     lifecycle_stage: str | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: int | None = Field(None, ge=1, le=MAX_ID)
+    team_id: int | None = Field(None, ge=1, le=MAX_ID)
     tag: str | None = Field(None, max_length=60)
     city: str | None = Field(None, max_length=80)
-    organization_id: int | None = None
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
     order: Literal["name", "-name", "newest", "oldest"] = "name"
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
@@ -210,8 +212,8 @@ def organization_contacts(request: HttpRequest, org_id: int, cursor: str | None 
 
 # --- interactions ----------------------------------------------------------------------------------------
 
-class InteractionFilters(Schema):
-    customer_id: int | None = None
+class InteractionFilters(Clean):
+    customer_id: int | None = Field(None, ge=1, le=MAX_ID)
     channel: str | None = None
     direction: str | None = None
     since: datetime | None = None

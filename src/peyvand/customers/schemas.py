@@ -5,11 +5,40 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+
+# The largest values of the integer columns (PositiveIntegerField) and of the ids (BigAutoField); larger
+# ones would be a database error (SQLite: OverflowError) rather than a 422.
+MAX_INT = 2_147_483_647
+MAX_ID = 2**63 - 1
 
 
-class Strict(Schema):
+def _refuse_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(_("Text cannot contain a NUL character."))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_nul(item)
+    return value
+
+
+class Clean(Schema):
+    """Input of any kind: PostgreSQL cannot store a NUL character, so it is refused here (422, not 500)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _refuse_nul(value)
+
+
+class Strict(Clean):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -172,14 +201,14 @@ class InteractionIn(Strict):
     subject: str = Field("", max_length=255)
     body: str = Field("", max_length=100000)
     occurred_at: datetime | None = None
-    duration_seconds: int | None = Field(None, ge=0)
+    duration_seconds: int | None = Field(None, ge=0, le=MAX_INT)
 
 
 class InteractionPatch(Strict):
     subject: str | None = Field(None, max_length=255)
     body: str | None = Field(None, max_length=100000)
     occurred_at: datetime | None = None
-    duration_seconds: int | None = Field(None, ge=0)
+    duration_seconds: int | None = Field(None, ge=0, le=MAX_INT)
 
 
 class InteractionOut(Schema):

@@ -122,8 +122,11 @@ def customer_search(*, user: User, text: str, base: QuerySet[Customer] | None = 
     are exactly the query, then names starting with it, then the rest alphabetically."""
     scope = base if base is not None else customers_visible_to(user)
     query = parse_search(text)
+    # Every result carries `rank`, even when there is nothing to rank: callers order and page by it
+    # (a query of only spaces or punctuation used to be a 500 for want of it).
+    unranked = Value(3, output_field=IntegerField())
     if not query.text:
-        return scope
+        return scope.annotate(rank=unranked)
     condition = Q()
     exact_id = Q()
     if query.phone_prefix:
@@ -142,7 +145,7 @@ def customer_search(*, user: User, text: str, base: QuerySet[Customer] | None = 
     if query.words and not query.phone_prefix and not query.email:
         condition |= _name_match(query.words)
     if condition == Q():
-        return scope.none()
+        return scope.none().annotate(rank=unranked)
     whole = "".join(query.words)
     rank_cases = []
     if exact_id != Q():

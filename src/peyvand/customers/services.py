@@ -154,10 +154,20 @@ def _clean_addresses(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[
             "postal_code": postal,
             "is_primary": bool(item.get("is_primary")),
         }
+        for part in ("province", "city", "line"):
+            _check_length(str(row[part]), CustomerAddress, part, f"addresses.{i}.{part}", errors)
         if any(row[k] for k in ("province", "city", "line", "postal_code")):
             addresses.append(row)
     _one_primary(addresses)
     return addresses
+
+
+def _check_length(value: str, model: type[models.Model], field: str, name: str, errors: _Errors) -> None:
+    """clean_text can lengthen text (it unfolds Arabic ligatures such as «ﷺ»), so a value the schema let
+    through may no longer fit its column; PostgreSQL would refuse it with a 500."""
+    limit = getattr(model._meta.get_field(field), "max_length", None)
+    if limit is not None and len(value) > limit:
+        errors.add(name, _("This is too long: at most %(limit)d characters.") % {"limit": limit})
 
 
 def _one_primary(rows: list[dict[str, Any]]) -> None:
@@ -237,6 +247,7 @@ def _clean(*, data: Mapping[str, Any], by: User, instance: Customer | None) -> d
     for field in TEXT_FIELDS:
         if field in data:
             out[field] = clean_text(data[field] or "")
+            _check_length(out[field], Customer, field, field, errors)
     if "notes" in data:
         out["notes"] = (data["notes"] or "").strip()
     for field, choices in CHOICE_FIELDS.items():
@@ -559,6 +570,17 @@ def interaction_update(*, interaction: Interaction, by: User, data: Mapping[str,
     for key in data:
         if key not in {"subject", "body", "occurred_at", "duration_seconds"}:
             errors.add(key, _("Unknown field."))
+    errors.raise_if_any()
+    # Only the duration may be emptied; the other columns are NOT NULL (a null here used to be a 500).
+    for key in ("subject", "body", "occurred_at"):
+        if key in data and data[key] is None:
+            errors.add(key, _("This field cannot be empty."))
+    subject = data.get("subject", interaction.subject) or ""
+    body = data.get("body", interaction.body) or ""
+    if not subject.strip() and not body.strip():
+        errors.add("subject", _("Write a subject or some details."))
+    if (data.get("duration_seconds") or 0) < 0:
+        errors.add("duration_seconds", _("A duration cannot be negative."))
     errors.raise_if_any()
     for key, value in data.items():
         setattr(interaction, key, value.strip() if isinstance(value, str) else value)
