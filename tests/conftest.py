@@ -11,6 +11,12 @@ from peyvand.accounts.services import api_token_create
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is slow on purpose (~0.2 s a hash); tests/accounts/test_passwords.py proves it is the default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_api_rate_limit_in_tests(settings):
     # The rate limit has its own test; elsewhere it would only make tests order-dependent.
     settings.PEYVAND_API_RATE_LIMIT = 100000

@@ -153,7 +153,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
-WHITENOISE_AUTOREFRESH = DEBUG
+# Locally, files are looked up per request instead of scanning every finder's tree at start-up.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 if not PRODUCTION:
     # WhiteNoise warns on every request when its root is missing; locally it may simply not exist yet.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -11,14 +11,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pass-word-123"  # what UserFactory sets
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    # Argon2 costs ~0.2 s per fixture user and per password check.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-    settings.AXES_FAILURE_LIMIT = 5
-
-
 def _log_in(username, password, ip="10.0.0.7"):
     request = RequestFactory().post("/login/", REMOTE_ADDR=ip, HTTP_USER_AGENT="pytest")
     return authenticate(request=request, username=username, password=password)

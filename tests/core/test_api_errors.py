@@ -13,13 +13,6 @@ from peyvand.customers import selectors
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    # Argon2 costs ~0.2 s per fixture user; WhiteNoise scanning node_modules costs ~0.2 s per test Client.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 def assert_error_shape(response, status, code):
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")

@@ -101,9 +101,7 @@ def test_it_shows_unparsable_stored_values_unchanged():
 
 @st.composite
 def iranian_mobiles(draw):
-    return draw(st.sampled_from(MOBILE_PREFIXES)) + draw(
-        st.text(alphabet="0123456789", min_size=7, max_size=7)
-    )
+    return draw(st.sampled_from(MOBILE_PREFIXES)) + draw(st.text(alphabet="0123456789", min_size=7, max_size=7))
 
 
 def _spellings(national: str) -> list[str]:

@@ -18,9 +18,7 @@ def render(source: str, lang: str, **context: object) -> str:
 
 def test_date_filters_render_jalali_in_persian():
     page = "{{ d|jdate }}|{{ m|jdatetime }}|{{ d|jdate_long }}"
-    assert (
-        render(page, "fa", d=dt.date(2024, 4, 3), m=MOMENT) == "۱۴۰۳/۰۱/۱۵|۱۴۰۳/۰۱/۱۵ ۱۴:۰۵|۱۵ فروردین ۱۴۰۳"
-    )
+    assert render(page, "fa", d=dt.date(2024, 4, 3), m=MOMENT) == "۱۴۰۳/۰۱/۱۵|۱۴۰۳/۰۱/۱۵ ۱۴:۰۵|۱۵ فروردین ۱۴۰۳"
 
 
 def test_date_filters_render_gregorian_in_english():

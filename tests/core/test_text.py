@@ -126,9 +126,7 @@ def test_search_key_ignores_arabic_letter_variants(word, data):
 
 
 @settings(max_examples=200)
-@given(
-    st.lists(st.text(alphabet="ابتدرسعلمنوهیک", min_size=1, max_size=6), min_size=1, max_size=4), st.data()
-)
+@given(st.lists(st.text(alphabet="ابتدرسعلمنوهیک", min_size=1, max_size=6), min_size=1, max_size=4), st.data())
 def test_search_key_ignores_spaces_and_zwnj_between_parts(parts, data):
     joiners = [data.draw(st.sampled_from(["", " ", ZWNJ, "  ", f" {ZWNJ}", "\u00a0"])) for _ in parts[1:]]
     joined = parts[0] + "".join(j + p for j, p in zip(joiners, parts[1:], strict=True))

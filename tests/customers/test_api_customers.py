@@ -16,13 +16,6 @@ from peyvand.customers.models import Customer, CustomerRevision, Tag
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    # Argon2 costs ~0.2 s per fixture user; WhiteNoise scanning node_modules costs ~0.2 s per test Client.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 @pytest.fixture
 def client_a(api_client, agent_a):
     return api_client(agent_a)

@@ -31,13 +31,6 @@ CAN_DELETE_AND_RESTORE = {"admin", "manager_a"}
 SURNAME = "دهقان‌پور"
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    # Argon2 costs ~0.2 s per fixture user; WhiteNoise scanning node_modules costs ~0.2 s per test Client.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 @pytest.fixture
 def world(request, admin, manager_a, agent_a, agent_a_sub, agent_b, team_a, team_a_sub, team_b):
     """One customer per (team, owner) combination, each with a phone and an interaction logged by its owner."""

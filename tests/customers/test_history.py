@@ -11,13 +11,6 @@ from peyvand.customers.models import Customer, CustomerRevision
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    # Argon2 costs ~0.2 s per fixture user; WhiteNoise scanning node_modules costs ~0.2 s per test Client.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 ORIGINAL = {
     "first_name": "سارا",
     "last_name": "نوری",

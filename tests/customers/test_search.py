@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 ZWNJ = "\u200c"
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    # Argon2 costs ~0.2 s per fixture user; WhiteNoise scanning node_modules costs ~0.2 s per test Client.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 @pytest.fixture
 def noise(team_a):
     """Customers that no query below should find."""

@@ -20,6 +20,11 @@ from peyvand.customers.services import display_name_for, search_key_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing():
+    """The demo log-ins are hashed with Argon2 when the module seeds, so logging in must check Argon2."""
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seeded once for the module (Argon2 hashing is slow on purpose); each test still runs in a
