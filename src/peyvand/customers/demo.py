@@ -515,6 +515,9 @@ def seed_customers(
         if is_pg:
             with connection.cursor() as cursor:
                 cursor.execute("SET maintenance_work_mem = '512MB'")
+                # Inside an outer transaction (a test, a caller's atomic block) deferred foreign-key checks
+                # are still pending, and PostgreSQL refuses CREATE INDEX until they have run.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 search_index.ensure_search_index(connection)
                 cursor.execute("SET synchronous_commit = on")
         with connection.cursor() as cursor:
