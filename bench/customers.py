@@ -345,9 +345,22 @@ class Worker:
                 flag = "" if q95 <= TARGETS["search_p95_ms"] else "  <- MISS"
                 self.say(f"    {q95:8.1f} ms  {n:2} hits  {label}: {text!r}{flag}")
             if self.args.explain:
+                # The search runs one query per rank and scope part; the SQL log shows each one's plan.
                 for label, text, q95, _n in per_query:
                     if q95 > TARGETS["search_p95_ms"] / 3:
-                        self.explain(selectors.customer_search(user=user, text=text)[:50], f"{label} {text!r}")
+                        self.explain_logged(
+                            lambda u=user, t=text: selectors.customer_search(user=u, text=t), f"{label} {text!r}"
+                        )
+
+    def explain_logged(self, run: Callable[[], Any], label: str) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        for query in captured.captured_queries:
+            if query["sql"].lstrip().upper().startswith("SELECT"):
+                self.say(f"  [{label}] {float(query['time']) * 1000:.1f} ms: {query['sql'][:300]}")
 
     def explain(self, qs: Any, label: str) -> None:
         from django.db import connection

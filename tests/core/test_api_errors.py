@@ -78,7 +78,7 @@ def test_an_unexpected_failure_is_500_json_without_details(api_client, agent_a, 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(selectors, "customers_visible_to", explode)
+    monkeypatch.setattr(selectors, "customer_list_page", explode)
     response = api_client(agent_a).get("/api/v1/customers")
     error = assert_error_shape(response, 500, "server_error")
     assert "secret" not in error["message"]

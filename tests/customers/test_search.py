@@ -32,7 +32,7 @@ def via_api(client, text):
 
 
 def via_selector(user, text):
-    return list(selectors.customer_search(user=user, text=text).values_list("pk", flat=True))
+    return [customer.pk for customer in selectors.customer_search(user=user, text=text)]
 
 
 def assert_found(client, user, text, expected):

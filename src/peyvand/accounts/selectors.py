@@ -9,11 +9,12 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
     """Admins see every team; a manager their team and its sub-teams; an agent their own team."""
     if user.is_admin_role:
         return Team.objects.all()
-    if user.team is None:
+    team = user.team
+    if team is None:
         return Team.objects.none()
     if user.role == Role.MANAGER:
-        return user.team.subtree()
-    return Team.objects.filter(pk=user.team_id)
+        return team.subtree()
+    return Team.objects.filter(pk=team.pk)
 
 
 def users_visible_to(user: User) -> QuerySet[User]:

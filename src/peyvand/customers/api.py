@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from pydantic import Field
@@ -34,13 +35,6 @@ router = Router(tags=["customers"])
 organizations_router = Router(tags=["organizations"])
 interactions_router = Router(tags=["interactions"])
 
-ORDERS = {
-    "name": ("display_name", "id"),
-    "-name": ("-display_name", "-id"),
-    "newest": ("-id",),
-    "oldest": ("id",),
-}
-
 
 class CustomerFilters(Clean):
     q: str | None = Field(None, max_length=200, description="name, phone, e-mail or national code")
@@ -60,36 +54,26 @@ def _full(qs: Any) -> Any:
     return qs.select_related(None).prefetch_related("phones", "emails", "addresses", "tags", "consents")
 
 
-def filtered_customers(user: Any, filters: CustomerFilters) -> Any:
-    qs = selectors.customers_visible_to(user)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.lifecycle_stage:
-        qs = qs.filter(lifecycle_stage=filters.lifecycle_stage)
-    if filters.owner_id:
-        qs = qs.filter(owner_id=filters.owner_id)
-    if filters.team_id:
-        qs = qs.filter(team_id=filters.team_id)
-    if filters.tag:
-        qs = qs.filter(tags__name=filters.tag)
-    if filters.city:
-        from peyvand.core.text import clean_text
-
-        qs = qs.filter(pk__in=Customer.objects.filter(addresses__city=clean_text(filters.city)).values("pk"))
-    if filters.organization_id:
-        qs = qs.filter(organization_id=filters.organization_id)
-    return qs
-
-
 @router.get("", response=CustomerPage, summary="List and search customers")
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
-    qs = filtered_customers(request.auth, filters)
-    if filters.q:
-        qs = selectors.customer_search(user=request.auth, text=filters.q, base=qs)
-        order: tuple[str, ...] = ("rank", "display_name", "id")
-    else:
-        order = ORDERS[filters.order]
-    page = paginate(qs.prefetch_related("phones", "emails"), order=order, cursor=filters.cursor, limit=filters.limit)
+    where = selectors.customer_filter(
+        kind=filters.kind,
+        lifecycle_stage=filters.lifecycle_stage,
+        owner_id=filters.owner_id,
+        team_id=filters.team_id,
+        tag=filters.tag,
+        city=filters.city,
+        organization_id=filters.organization_id,
+    )
+    page = selectors.customer_list_page(
+        user=request.auth,
+        where=where,
+        text=filters.q or "",
+        order=filters.order,
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+    prefetch_related_objects(page.items, "phones", "emails")
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -124,14 +108,12 @@ def customer_delete(request: HttpRequest, customer_id: int) -> Any:
 
 
 @router.get("/{int:customer_id}/timeline", response=list[TimelineItemOut])
-def customer_timeline(request: HttpRequest, customer_id: int, before: datetime | None = None,
-                      limit: int = Query(50, ge=1, le=200)) -> Any:
+def customer_timeline(
+    request: HttpRequest, customer_id: int, before: datetime | None = None, limit: int = Query(50, ge=1, le=200)
+) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
     entries = selectors.customer_timeline(customer=customer, limit=limit, before=before)
-    return [
-        {"kind": e.kind, "at": e.at, e.kind: e.item}
-        for e in entries
-    ]
+    return [{"kind": e.kind, "at": e.at, e.kind: e.item} for e in entries]
 
 
 @router.get("/{int:customer_id}/history", response=list[RevisionOut])
@@ -155,6 +137,7 @@ def customer_consent(request: HttpRequest, customer_id: int, payload: ConsentIn)
 
 
 # --- organisations ---------------------------------------------------------------------------------------
+
 
 @organizations_router.get("", response=CustomerPage, summary="List organisations")
 def organization_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
@@ -190,8 +173,9 @@ def organization_delete(request: HttpRequest, org_id: int) -> Any:
     return customer_delete(request, org_id)
 
 
-@organizations_router.get("/{int:org_id}/tree", response=list[OrganizationNode],
-                          summary="The organisation and its sub-organisations")
+@organizations_router.get(
+    "/{int:org_id}/tree", response=list[OrganizationNode], summary="The organisation and its sub-organisations"
+)
 def organization_tree(request: HttpRequest, org_id: int) -> Any:
     root = _organization(request, org_id)
     return [
@@ -201,16 +185,17 @@ def organization_tree(request: HttpRequest, org_id: int) -> Any:
 
 
 @organizations_router.get("/{int:org_id}/contacts", response=CustomerPage)
-def organization_contacts(request: HttpRequest, org_id: int, cursor: str | None = None,
-                          limit: int = Query(50, ge=1, le=200)) -> Any:
+def organization_contacts(
+    request: HttpRequest, org_id: int, cursor: str | None = None, limit: int = Query(50, ge=1, le=200)
+) -> Any:
     _organization(request, org_id)
-    qs = selectors.customers_visible_to(request.auth).filter(organization_id=org_id).prefetch_related(
-        "phones", "emails")
-    page = paginate(qs, order=("display_name", "id"), cursor=cursor, limit=limit)
+    page = selectors.customer_list_page(user=request.auth, where=Q(organization_id=org_id), cursor=cursor, limit=limit)
+    prefetch_related_objects(page.items, "phones", "emails")
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 # --- interactions ----------------------------------------------------------------------------------------
+
 
 class InteractionFilters(Clean):
     customer_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -254,8 +239,9 @@ def interaction_get(request: HttpRequest, interaction_id: int) -> Any:
 @interactions_router.patch("/{int:interaction_id}", response=InteractionOut)
 def interaction_update(request: HttpRequest, interaction_id: int, payload: InteractionPatch) -> Any:
     interaction = selectors.interactions_visible_to(request.auth).select_related("customer").get(pk=interaction_id)
-    return services.interaction_update(interaction=interaction, by=request.auth,
-                                       data=payload.model_dump(exclude_unset=True))
+    return services.interaction_update(
+        interaction=interaction, by=request.auth, data=payload.model_dump(exclude_unset=True)
+    )
 
 
 @interactions_router.delete("/{int:interaction_id}", response={204: None})
@@ -263,4 +249,3 @@ def interaction_delete(request: HttpRequest, interaction_id: int) -> Any:
     interaction = selectors.interactions_visible_to(request.auth).select_related("customer").get(pk=interaction_id)
     services.interaction_delete(interaction=interaction, by=request.auth)
     return Status(204, None)
-

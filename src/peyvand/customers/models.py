@@ -155,12 +155,13 @@ class Customer(TimeStampedModel):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        # Lists walk these in name order (search_key is the normalised name) and stop at the page's end;
+        # the scope's parts (an owner, a team) and the common filters each have their own.
         indexes = [
-            models.Index(fields=["search_key"], name="customer_search_key"),
-            models.Index(fields=["display_name", "id"], name="customer_display_name"),
-            models.Index(fields=["team", "display_name"], name="customer_team_name"),
-            models.Index(fields=["owner", "display_name"], name="customer_owner_name"),
-            models.Index(fields=["lifecycle_stage", "display_name"], name="customer_stage_name"),
+            models.Index(fields=["search_key", "id"], name="customer_name"),
+            models.Index(fields=["team", "search_key", "id"], name="customer_team_name"),
+            models.Index(fields=["owner", "search_key", "id"], name="customer_owner_name"),
+            models.Index(fields=["lifecycle_stage", "search_key", "id"], name="customer_stage_name"),
             models.Index(fields=["last_interaction_at"], name="customer_last_interaction"),
         ]
 

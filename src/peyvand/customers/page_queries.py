@@ -10,14 +10,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.utils.translation import get_language
 
 from peyvand.accounts.models import Role, Team, User
 from peyvand.core.jalali import format_date
-from peyvand.core.pagination import Page, paginate
+from peyvand.core.pagination import Page
 from peyvand.core.phone import format_phone
-from peyvand.core.text import clean_text, is_persian
+from peyvand.core.text import is_persian
 from peyvand.customers import selectors
 from peyvand.customers.models import (
     CONSENT_CHANNELS,
@@ -38,14 +38,6 @@ from peyvand.customers.models import (
     Tag,
 )
 
-# The orders a list can be sorted in; each ends on a unique column so keyset pagination is exact.
-LIST_ORDERS: dict[str, tuple[str, ...]] = {
-    "name": ("display_name", "id"),
-    "-name": ("-display_name", "-id"),
-    "newest": ("-id",),
-    "oldest": ("id",),
-}
-SEARCH_ORDER = ("rank", "display_name", "id")
 STAGE_COUNTS_SECONDS = 60
 
 
@@ -80,7 +72,7 @@ class ListFilters:
             owner=number("owner"),
             tag=(params.get("tag") or "").strip()[:60],
             city=(params.get("city") or "").strip()[:80],
-            order=order if order in LIST_ORDERS else "name",
+            order=order if order in selectors.LIST_ORDERS else "name",
             cursor=(params.get("cursor") or "").strip()[:500],
         )
 
@@ -94,34 +86,34 @@ def customer_list_page(*, user: User, filters: ListFilters, limit: int) -> Page:
 
     Raises ValidationError for a cursor that is not one of ours.
     """
-    qs = selectors.customers_visible_to(user)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.stage:
-        qs = qs.filter(lifecycle_stage=filters.stage)
-    if filters.team:
-        qs = qs.filter(team_id=filters.team)
-    if filters.owner:
-        qs = qs.filter(owner_id=filters.owner)
-    if filters.tag:
-        qs = qs.filter(tags__name=clean_text(filters.tag))
-    if filters.city:
-        qs = qs.filter(pk__in=CustomerAddress.objects.filter(city=clean_text(filters.city)).values("customer_id"))
-    order: tuple[str, ...]
-    if filters.q:
-        qs = selectors.customer_search(user=user, text=filters.q, base=qs)
-        order = SEARCH_ORDER
-    else:
-        order = LIST_ORDERS[filters.order]
-    qs = qs.select_related("owner", "team").prefetch_related("phones")
-    return paginate(qs, order=order, cursor=filters.cursor or None, limit=limit)
+    where = selectors.customer_filter(
+        kind=filters.kind,
+        lifecycle_stage=filters.stage,
+        team_id=filters.team,
+        owner_id=filters.owner,
+        tag=filters.tag,
+        city=filters.city,
+    )
+    page = selectors.customer_list_page(
+        user=user,
+        where=where,
+        text=filters.q,
+        order=filters.order,
+        cursor=filters.cursor or None,
+        limit=limit,
+        related=("owner", "team"),
+    )
+    prefetch_related_objects(page.items, "phones")
+    return page
 
 
 def search_suggestions(*, user: User, text: str, limit: int = 8) -> list[Customer]:
     """The first few visible matches for the search box in the top bar."""
     if not text.strip():
         return []
-    return list(selectors.customer_search(user=user, text=text).prefetch_related("phones")[:limit])
+    found = selectors.customer_search(user=user, text=text, limit=limit)
+    prefetch_related_objects(found, "phones")
+    return found
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ _SQLITE = [
 _POSTGRES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS customer_search_trgm ON customers_customer USING gin (search_key gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS customer_search_key_pattern ON customers_customer (search_key text_pattern_ops)",
     "CREATE INDEX IF NOT EXISTS customer_phone_number_pattern ON customers_customerphone (number text_pattern_ops)",
     "CREATE INDEX IF NOT EXISTS customer_email_pattern ON customers_customeremail (email text_pattern_ops)",
 ]
@@ -52,7 +51,6 @@ def drop_search_index(connection: BaseDatabaseWrapper) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
         elif connection.vendor == "postgresql":
             cursor.execute("DROP INDEX IF EXISTS customer_search_trgm")
-            cursor.execute("DROP INDEX IF EXISTS customer_search_key_pattern")
             cursor.execute("DROP INDEX IF EXISTS customer_phone_number_pattern")
             cursor.execute("DROP INDEX IF EXISTS customer_email_pattern")
 

@@ -7,35 +7,57 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, Team, User
 from peyvand.core.national_id import normalize_national_code
+from peyvand.core.pagination import Page, after_cursor, decode_cursor, page_of
 from peyvand.core.phone import try_normalize_phone
-from peyvand.core.text import normalize_digits, search_key
-from peyvand.customers.models import Customer, CustomerRevision, Interaction
+from peyvand.core.text import clean_text, normalize_digits, search_key
+from peyvand.customers.models import (
+    Customer,
+    CustomerAddress,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerRevision,
+    Interaction,
+)
+from peyvand.customers.search_index import FTS_TABLE
 
 SEARCH_LIMIT = 50
+# The orders a list can be in; each ends on a unique column so keyset pagination is exact. Names sort by
+# their normalised key, so «علي» and «علی» sort together and the order is the same on both databases.
+LIST_ORDERS: dict[str, tuple[str, ...]] = {
+    "name": ("search_key", "id"),
+    "-name": ("-search_key", "-id"),
+    "newest": ("-id",),
+    "oldest": ("id",),
+}
+NAME_ORDER = LIST_ORDERS["name"]
+SEARCH_ORDER = ("rank", "search_key", "id")
+# A name fragment matching at least this many customers is searched by walking the name index.
+COMMON_MATCHES = 2000
+# A phone prefix needs this many digits after the country code (0912123 → 912123); fewer would match a
+# good part of all customers.
+MIN_PHONE_DIGITS = 6
 _PHONEISH = re.compile(r"^[+()\d\s\-]{4,}$")
 
 
 def customers_visible_to(user: User | Any) -> QuerySet[Customer]:
-    """The one scope every page and endpoint uses: admins see all; a manager their team's subtree and
-    their own customers; an agent the customers they own or their team holds."""
+    """The one scope every page and endpoint uses: admins see all; a manager the customers they own and
+    those of their team and its sub-teams; an agent the customers they own or their team holds."""
     live = Customer.objects.filter(deleted_at__isnull=True)
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    branches = scope_branches(user)
+    if not branches:
         return live.none()
-    if user.is_admin_role:
-        return live
-    own = Q(owner_id=user.pk)
-    if user.team_id is None:
-        return live.filter(own)
-    if user.role == Role.MANAGER:
-        subtree = Team.objects.filter(path__startswith=user.team.path).values("pk")
-        return live.filter(own | Q(team_id__in=subtree))
-    return live.filter(own | Q(team_id=user.team_id))
+    scope = Q()
+    for branch in branches:
+        scope |= branch
+    return live.filter(scope)
 
 
 def customer_get(*, user: User, pk: int) -> Customer:
@@ -52,32 +74,55 @@ def customer_lookup_by_phone(*, user: User, phone: str) -> QuerySet[Customer]:
     number = try_normalize_phone(phone)
     if number is None:
         return Customer.objects.none()
-    return customers_visible_to(user).filter(phones__number=number).distinct()
+    owners = CustomerPhone.objects.filter(number=number).values("customer_id")
+    return customers_visible_to(user).filter(pk__in=owners)
+
+
+def _fts_ids(words: list[str]) -> RawSQL:
+    """Rowids whose search key holds every word (SQLite's FTS5 trigram index; words of 3+ letters)."""
+    match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    # The table name is a constant and the words travel as a parameter.
+    return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE search_key MATCH %s", [match])  # noqa: S608, S611
+
+
+def _fts_is_common(words: list[str]) -> bool:
+    """Whether the words match so many customers that walking the name index beats sorting the matches."""
+    match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE search_key MATCH %s LIMIT %s)",  # noqa: S608
+            [match, COMMON_MATCHES],
+        )
+        return bool(cursor.fetchone()[0] >= COMMON_MATCHES)
 
 
 def _name_match(words: list[str]) -> Q:
-    """Every word must occur in the search key; uses the trigram index of each database."""
+    """Every word must occur in the search key, answered from each database's trigram index."""
     condition = Q()
+    long_words = [w for w in words if len(w) >= 3]
+    short = [w for w in words if len(w) < 3]
     if connection.vendor == "sqlite":
-        long_words = [w for w in words if len(w) >= 3]
         if long_words:
-            # FTS5 trigram index: a phrase per word, all required.
-            match = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
-            condition &= Q(pk__in=RawSQL("SELECT rowid FROM customers_customer_fts WHERE search_key MATCH %s",
-                                         [match]))
-        short = [w for w in words if len(w) < 3]
-        if short and not long_words:
-            # Too short for trigrams: a prefix range on the B-tree index of search_key.
-            condition &= _prefix("search_key", short[0])
-            short = short[1:]
-        for w in short:
-            condition &= Q(search_key__contains=w)
-        return condition
-    for w in words:
-        if len(w) >= 3:
+            if _fts_is_common(long_words):
+                # "+id IN (...)" keeps SQLite from driving the query by the (huge) match list, so it walks
+                # the name index in order and stops at the page's end.
+                ids = _fts_ids(long_words)
+                condition &= Q(
+                    RawSQL(  # noqa: S611 - built from _fts_ids, parameters kept separate
+                        f'+"customers_customer"."id" IN ({ids.sql})', ids.params, output_field=BooleanField()
+                    )
+                )
+            else:
+                condition &= Q(pk__in=_fts_ids(long_words))
+    else:
+        for w in long_words:
             condition &= Q(search_key__contains=w)  # LIKE '%w%' served by the pg_trgm GIN index
-        else:
-            condition &= Q(search_key__startswith=w) if condition == Q() else Q(search_key__contains=w)
+    if short and not long_words:
+        # Too short for trigrams: the name must start with it (a range on the name index).
+        condition &= _prefix("search_key", short[0])
+        short = short[1:]
+    for w in short:
+        condition &= Q(search_key__contains=w)
     return condition
 
 
@@ -89,6 +134,10 @@ class SearchQuery:
     national_id: str | None
     words: list[str]
 
+    @property
+    def is_identifier(self) -> bool:
+        return bool(self.phone_prefix or self.email or self.national_id)
+
 
 def parse_search(text: str) -> SearchQuery:
     text = (text or "").strip()
@@ -99,14 +148,19 @@ def parse_search(text: str) -> SearchQuery:
         full = try_normalize_phone(ascii_text)
         if full:
             phone_prefix = full
-        elif digits.startswith("0098"):
-            phone_prefix = "+98" + digits[4:]
-        elif digits.startswith("98") and ascii_text.lstrip().startswith("+"):
-            phone_prefix = "+" + digits
-        elif digits.startswith("0") and len(digits) >= 4:
-            phone_prefix = "+98" + digits[1:]
-        elif digits.startswith("9") and len(digits) >= 4:
-            phone_prefix = "+98" + digits
+        else:
+            if digits.startswith("0098"):
+                candidate = "+98" + digits[4:]
+            elif digits.startswith("98") and ascii_text.lstrip().startswith("+"):
+                candidate = "+" + digits
+            elif digits.startswith("0"):
+                candidate = "+98" + digits[1:]
+            elif digits.startswith("9"):
+                candidate = "+98" + digits
+            else:
+                candidate = ""
+            if len(candidate) >= len("+98") + MIN_PHONE_DIGITS:
+                phone_prefix = candidate
     email = ascii_text.lower() if "@" in ascii_text else None
     national_id = None
     bare = re.sub(r"[\s\-]", "", ascii_text)
@@ -116,60 +170,159 @@ def parse_search(text: str) -> SearchQuery:
     return SearchQuery(text, phone_prefix, email, national_id, words)
 
 
-def customer_search(*, user: User, text: str, base: QuerySet[Customer] | None = None) -> QuerySet[Customer]:
-    """Find visible customers by any part of a name (Arabic or Persian letters, with or without ZWNJ),
-    by phone in any form, e-mail or national code. Best matches first: exact identifiers, then names that
-    are exactly the query, then names starting with it, then the rest alphabetically."""
-    scope = base if base is not None else customers_visible_to(user)
-    query = parse_search(text)
-    # Every result carries `rank`, even when there is nothing to rank: callers order and page by it
-    # (a query of only spaces or punctuation used to be a 500 for want of it).
-    unranked = Value(3, output_field=IntegerField())
-    if not query.text:
-        return scope.annotate(rank=unranked)
-    condition = Q()
-    exact_id = Q()
+def _identifier_phases(query: SearchQuery) -> list[Q]:
+    """Rank 0: the number, e-mail or national code exactly; rank 1: numbers and e-mails starting with it.
+    Each kind is its own indexed subquery, joined with UNION so no OR forces a table scan."""
+    exact: list[QuerySet[Any]] = []
+    starts: list[QuerySet[Any]] = []
     if query.phone_prefix:
-        if len(query.phone_prefix) >= 12:
-            hit = Q(phones__number=query.phone_prefix)
-        else:
-            hit = _prefix("phones__number", query.phone_prefix)
-        condition |= Q(pk__in=_customer_ids(hit))
-        exact_id |= Q(pk__in=_customer_ids(Q(phones__number=query.phone_prefix)))
+        exact.append(CustomerPhone.objects.filter(number=query.phone_prefix).values("customer_id"))
+        if len(query.phone_prefix) < 13:
+            starts.append(CustomerPhone.objects.filter(_prefix("number", query.phone_prefix)).values("customer_id"))
     if query.email:
-        condition |= Q(pk__in=_customer_ids(_prefix("emails__email", query.email)))
-        exact_id |= Q(pk__in=_customer_ids(Q(emails__email=query.email)))
+        exact.append(CustomerEmail.objects.filter(email=query.email).values("customer_id"))
+        starts.append(CustomerEmail.objects.filter(_prefix("email", query.email)).values("customer_id"))
     if query.national_id:
-        condition |= Q(national_id=query.national_id)
-        exact_id |= Q(national_id=query.national_id)
-    if query.words and not query.phone_prefix and not query.email:
-        condition |= _name_match(query.words)
-    if condition == Q():
-        return scope.none().annotate(rank=unranked)
+        exact.append(Customer.objects.filter(national_id=query.national_id).values("id"))
+
+    def union(parts: list[QuerySet[Any]]) -> Q:
+        parts = [part.order_by() for part in parts]  # a compound statement takes no ORDER BY in its parts
+        return Q(pk__in=parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else Q(pk__in=parts[0])
+
+    phases = [union(exact)]
+    if starts:
+        phases.append(union(starts) & ~phases[0])
+    return phases
+
+
+def _name_phases(query: SearchQuery) -> list[Q]:
+    """Rank 1: the name is exactly the query; 2: it starts with it; 3: it holds every word somewhere."""
     whole = "".join(query.words)
-    rank_cases = []
-    if exact_id != Q():
-        rank_cases.append(When(exact_id, then=Value(0)))
-    if whole:
-        rank_cases += [
-            When(search_key=whole, then=Value(1)),
-            When(search_key__startswith=whole, then=Value(2)),
-        ]
-    rank = Case(*rank_cases, default=Value(3), output_field=IntegerField())
-    return scope.filter(condition).annotate(rank=rank).order_by("rank", "display_name", "id")
+    starts = _prefix("search_key", whole)
+    return [Q(search_key=whole), starts & ~Q(search_key=whole), _name_match(query.words) & ~starts]
+
+
+def scope_branches(user: User | Any) -> list[Q]:
+    """customers_visible_to's scope as disjoint-enough parts (own customers, each team) whose union is the
+    scope; each part walks its own (owner or team, name) index, where one OR would make the database
+    gather and sort the whole scope before it can return the first page."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_admin_role:
+        return [Q()]
+    own = Q(owner_id=user.pk)
+    team = user.team
+    if team is None:
+        return [own]
+    if user.role == Role.MANAGER:
+        teams = Team.objects.filter(path__startswith=team.path).values_list("pk", flat=True)
+        return [own, *(Q(team_id=pk) for pk in teams)]
+    return [own, Q(team_id=team.pk)]
+
+
+def customer_filter(
+    *,
+    kind: str | None = None,
+    lifecycle_stage: str | None = None,
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    tag: str | None = None,
+    city: str | None = None,
+    organization_id: int | None = None,
+) -> Q:
+    """The list filters every customer list offers (pages and API alike)."""
+    where = Q()
+    if kind:
+        where &= Q(kind=kind)
+    if lifecycle_stage:
+        where &= Q(lifecycle_stage=lifecycle_stage)
+    if owner_id:
+        where &= Q(owner_id=owner_id)
+    if team_id:
+        where &= Q(team_id=team_id)
+    if tag:
+        where &= Q(pk__in=Customer.tags.through.objects.filter(tag__name=clean_text(tag)).values("customer_id"))
+    if city:
+        where &= Q(pk__in=CustomerAddress.objects.filter(city=clean_text(city)).values("customer_id"))
+    if organization_id:
+        where &= Q(organization_id=organization_id)
+    return where
+
+
+def _merged(
+    user: User, where: Q, order: tuple[str, ...], after: list[Any] | None, need: int, related: tuple[str, ...]
+) -> list[Customer]:
+    """Up to `need` rows in `order` after `after`, one query per scope branch, merged and de-duplicated."""
+    live = Customer.objects.filter(deleted_at__isnull=True).select_related(*related)
+    rows: dict[int, Customer] = {}
+    for branch in scope_branches(user):
+        qs = live.filter(branch, where)
+        if after is not None:
+            qs = after_cursor(qs, order=order, values=after)
+        for row in qs.order_by(*order)[:need]:
+            rows[row.pk] = row
+    descending = order[0].startswith("-")
+    names = [f.lstrip("-") for f in order]
+    merged = sorted(rows.values(), key=lambda r: tuple(getattr(r, n) for n in names), reverse=descending)
+    return merged[:need]
+
+
+def customer_list_page(
+    *,
+    user: User,
+    where: Q | None = None,
+    text: str = "",
+    order: str = "name",
+    cursor: str | None = None,
+    limit: int = SEARCH_LIMIT,
+    related: tuple[str, ...] = (),
+) -> Page:
+    """One page of visible customers matching `where`: in `order`, or best match first when searching
+    (`text`: any part of a name in Arabic or Persian letters with or without ZWNJ, a phone number in any
+    form, an e-mail or a national code). Raises ValidationError for a cursor that is not ours."""
+    where = where or Q()
+    if not text.strip():
+        fields = LIST_ORDERS[order]
+        after = decode_cursor(cursor, len(fields)) if cursor else None
+        return page_of(_merged(user, where, fields, after, limit + 1, related), order=fields, limit=limit)
+    query = parse_search(text)
+    if query.is_identifier:
+        phases = _identifier_phases(query)
+    elif query.words:
+        phases = _name_phases(query)
+    else:
+        return Page([], None)
+    start_rank, after = 0, None
+    if cursor:
+        rank, *after = decode_cursor(cursor, len(SEARCH_ORDER))
+        if not isinstance(rank, int):
+            raise ValidationError({"cursor": [_("This cursor is not valid; start from the first page.")]})
+        start_rank = rank - (0 if query.is_identifier else 1)
+    rows: list[Customer] = []
+    for index, phase in enumerate(phases):
+        if index < start_rank or len(rows) > limit:
+            continue
+        found = _merged(
+            user, where & phase, NAME_ORDER, after if index == start_rank else None, limit + 1 - len(rows), related
+        )
+        for row in found:
+            row.rank = index + (0 if query.is_identifier else 1)  # type: ignore[attr-defined]
+        rows += found
+    return page_of(rows, order=SEARCH_ORDER, limit=limit)
+
+
+def customer_search(*, user: User, text: str, limit: int = SEARCH_LIMIT) -> list[Customer]:
+    """The first `limit` visible customers matching `text`, best match first (see customer_list_page)."""
+    return customer_list_page(user=user, text=text, limit=limit).items
 
 
 def _prefix(field: str, value: str) -> Q:
     """`field` starts with `value`, in the form each database answers from an index: LIKE 'v%' on
-    PostgreSQL (text_pattern_ops index, correct under any collation), a range on SQLite (whose LIKE is
-    case-insensitive and so skips the B-tree index)."""
+    PostgreSQL (search_key is C-collated, the others have text_pattern_ops indexes), a range on SQLite
+    (whose LIKE is case-insensitive and so skips the B-tree index)."""
     if connection.vendor == "postgresql":
         return Q(**{f"{field}__startswith": value})
     return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff"})
-
-
-def _customer_ids(condition: Q) -> QuerySet[Customer]:
-    return Customer.objects.filter(condition).values("pk")
 
 
 @dataclass(frozen=True)

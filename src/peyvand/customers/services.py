@@ -289,7 +289,8 @@ def _clean(*, data: Mapping[str, Any], by: User, instance: Customer | None) -> d
             out["national_id"] = raw
 
     visible = customers_visible_to(by)
-    for field, wanted_kind in (("parent_id", CustomerKind.ORGANIZATION), ("organization_id", CustomerKind.ORGANIZATION)):
+    for field in ("parent_id", "organization_id"):
+        wanted_kind = CustomerKind.ORGANIZATION
         if field in data:
             value = data[field]
             if value in (None, ""):
