@@ -129,7 +129,7 @@ LANGUAGE_COOKIE_NAME = "peyvand_language"
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("PEYVAND_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
 # Front-end packages come from npm (package-lock.json) at set-up; never a CDN at run time.
 NODE_MODULES = Path(env_str("PEYVAND_NODE_MODULES", str(BASE_DIR / "node_modules")))
 for _prefix, _sub in [
@@ -141,7 +141,7 @@ for _prefix, _sub in [
     ("vendor/jalalidatepicker", "@majidh1/jalalidatepicker/dist"),
 ]:
     if (NODE_MODULES / _sub).is_dir():
-        STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))  # type: ignore[arg-type]
+        STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

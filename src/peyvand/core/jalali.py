@@ -69,9 +69,7 @@ def parse_date(value: str) -> dt.date:
         raise ValueError("Date is empty.")
     match = _DATE_RE.fullmatch(text)
     if match is None:
-        raise ValueError(
-            f"{value!r} is not a date; write year/month/day, for example 1403/01/15 or 2024-04-03."
-        )
+        raise ValueError(f"{value!r} is not a date; write year/month/day, for example 1403/01/15 or 2024-04-03.")
     year, month, day = int(match[1]), int(match[3]), int(match[4])
     if not 1 <= month <= 12:
         raise ValueError(f"{value!r} is not a date: month {month} is not between 1 and 12.")
@@ -88,9 +86,7 @@ def parse_date(value: str) -> dt.date:
         gregorian: dt.date = jdatetime.date(year, month, day).togregorian()
         return gregorian
     except ValueError:
-        raise ValueError(
-            f"{value!r} is not a date: the Jalali month {year}/{month:02d} has no day {day}."
-        ) from None
+        raise ValueError(f"{value!r} is not a date: the Jalali month {year}/{month:02d} has no day {day}.") from None
 
 
 def _local(value: dt.date | dt.datetime) -> dt.date | dt.datetime:

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-
 M = TypeVar("M", bound=Model)
 
 

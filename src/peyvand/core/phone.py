@@ -104,8 +104,6 @@ def format_phone(e164: str | None, lang: str | None = None) -> str:
     if number is None or not phonenumbers.is_possible_number(number):
         return str(e164)
     home_code = phonenumbers.country_code_for_region(_default_region())
-    style = (
-        PhoneNumberFormat.NATIONAL if number.country_code == home_code else PhoneNumberFormat.INTERNATIONAL
-    )
+    style = PhoneNumberFormat.NATIONAL if number.country_code == home_code else PhoneNumberFormat.INTERNATIONAL
     text = phonenumbers.format_number(number, style)
     return to_persian_digits(text) if is_persian(lang) else text

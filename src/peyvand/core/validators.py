@@ -19,9 +19,7 @@ def validate_phone(value: str) -> None:
     try:
         normalize_phone(str(value))
     except InvalidPhone:
-        raise ValidationError(
-            _("Enter a valid phone number, such as 0912 123 4567."), code="invalid_phone"
-        ) from None
+        raise ValidationError(_("Enter a valid phone number, such as 0912 123 4567."), code="invalid_phone") from None
 
 
 def validate_national_code(value: str) -> None:

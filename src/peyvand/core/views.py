@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from peyvand.core.http import current_user
 from peyvand.customers.page_queries import stage_counts
 from peyvand.customers.selectors import customers_visible_to, interactions_visible_to
 
@@ -25,14 +26,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    customers = customers_visible_to(request.user)
-    recent = interactions_visible_to(request.user).select_related("customer", "by").order_by("-occurred_at")[:10]
+    user = current_user(request)
+    customers = customers_visible_to(user)
+    recent = interactions_visible_to(user).select_related("customer", "by").order_by("-occurred_at")[:10]
     return render(
         request,
         "core/home.html",
         {
             "recent_interactions": recent,
             "recent_customers": customers.select_related("owner").order_by("-id")[:8],
-            "stage_counts": stage_counts(user=request.user),  # type: ignore[arg-type]
+            "stage_counts": stage_counts(user=user),
         },
     )

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Q, prefetch_related_objects
-from django.http import HttpRequest
 from ninja import Query, Router, Status
+from ninja.params import functions as params
 from pydantic import Field
 
+from peyvand.core.http import AuthedRequest
 from peyvand.core.pagination import paginate
 from peyvand.customers import selectors, services
 from peyvand.customers.models import Customer, CustomerKind, CustomerRevision
@@ -55,7 +56,7 @@ def _full(qs: Any) -> Any:
 
 
 @router.get("", response=CustomerPage, summary="List and search customers")
-def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
+def customer_list(request: AuthedRequest, filters: Query[CustomerFilters]) -> Any:
     where = selectors.customer_filter(
         kind=filters.kind,
         lifecycle_stage=filters.lifecycle_stage,
@@ -78,30 +79,30 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
 
 
 @router.get("/lookup", response=list[CustomerOut], summary="Caller-ID: customers owning a phone number")
-def customer_lookup(request: HttpRequest, phone: str = Query(..., max_length=40)) -> Any:
+def customer_lookup(request: AuthedRequest, phone: str = params.Query(..., max_length=40)) -> Any:
     return list(_full(selectors.customer_lookup_by_phone(user=request.auth, phone=phone))[:20])
 
 
 @router.post("", response={201: CustomerOut}, summary="Create a customer")
-def customer_create(request: HttpRequest, payload: CustomerCreate) -> Any:
+def customer_create(request: AuthedRequest, payload: CustomerCreate) -> Any:
     customer = services.customer_create(by=request.auth, data=payload.model_dump(exclude_unset=True))
     return Status(201, _full(Customer.objects.filter(pk=customer.pk)).get())
 
 
 @router.get("/{int:customer_id}", response=CustomerOut)
-def customer_get(request: HttpRequest, customer_id: int) -> Any:
+def customer_get(request: AuthedRequest, customer_id: int) -> Any:
     return _full(selectors.customers_visible_to(request.auth)).get(pk=customer_id)
 
 
 @router.patch("/{int:customer_id}", response=CustomerOut, summary="Change some fields of a customer")
-def customer_update(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+def customer_update(request: AuthedRequest, customer_id: int, payload: CustomerPatch) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
     services.customer_update(customer=customer, by=request.auth, data=payload.model_dump(exclude_unset=True))
     return _full(Customer.objects.filter(pk=customer.pk)).get()
 
 
 @router.delete("/{int:customer_id}", response={204: None})
-def customer_delete(request: HttpRequest, customer_id: int) -> Any:
+def customer_delete(request: AuthedRequest, customer_id: int) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
     services.customer_delete(customer=customer, by=request.auth)
     return Status(204, None)
@@ -109,7 +110,10 @@ def customer_delete(request: HttpRequest, customer_id: int) -> Any:
 
 @router.get("/{int:customer_id}/timeline", response=list[TimelineItemOut])
 def customer_timeline(
-    request: HttpRequest, customer_id: int, before: datetime | None = None, limit: int = Query(50, ge=1, le=200)
+    request: AuthedRequest,
+    customer_id: int,
+    before: datetime | None = None,
+    limit: int = params.Query(50, ge=1, le=200),
 ) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
     entries = selectors.customer_timeline(customer=customer, limit=limit, before=before)
@@ -117,13 +121,13 @@ def customer_timeline(
 
 
 @router.get("/{int:customer_id}/history", response=list[RevisionOut])
-def customer_history(request: HttpRequest, customer_id: int) -> Any:
+def customer_history(request: AuthedRequest, customer_id: int) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
     return list(customer.revisions.all()[:500])
 
 
 @router.post("/{int:customer_id}/history/{int:number}/restore", response=CustomerOut)
-def customer_restore(request: HttpRequest, customer_id: int, number: int) -> Any:
+def customer_restore(request: AuthedRequest, customer_id: int, number: int) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
     revision = CustomerRevision.objects.get(customer=customer, number=number)
     services.customer_restore(customer=customer, revision=revision, by=request.auth)
@@ -131,7 +135,7 @@ def customer_restore(request: HttpRequest, customer_id: int, number: int) -> Any
 
 
 @router.put("/{int:customer_id}/consents", response=ConsentOut, summary="Record consent for one channel")
-def customer_consent(request: HttpRequest, customer_id: int, payload: ConsentIn) -> Any:
+def customer_consent(request: AuthedRequest, customer_id: int, payload: ConsentIn) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
     return services.consent_set(customer=customer, by=request.auth, **payload.model_dump())
 
@@ -140,35 +144,35 @@ def customer_consent(request: HttpRequest, customer_id: int, payload: ConsentIn)
 
 
 @organizations_router.get("", response=CustomerPage, summary="List organisations")
-def organization_list(request: HttpRequest, filters: Query[CustomerFilters]) -> Any:
+def organization_list(request: AuthedRequest, filters: Query[CustomerFilters]) -> Any:
     filters.kind = "organization"
     return customer_list(request, filters)
 
 
 @organizations_router.post("", response={201: CustomerOut}, summary="Create an organisation")
-def organization_create(request: HttpRequest, payload: CustomerCreate) -> Any:
-    if payload.kind != CustomerKind.ORGANIZATION:
+def organization_create(request: AuthedRequest, payload: CustomerCreate) -> Any:
+    if payload.kind != "organization":
         payload.kind = "organization"
     return customer_create(request, payload)
 
 
-def _organization(request: HttpRequest, pk: int) -> Customer:
+def _organization(request: AuthedRequest, pk: int) -> Customer:
     return selectors.customers_visible_to(request.auth).get(pk=pk, kind=CustomerKind.ORGANIZATION)
 
 
 @organizations_router.get("/{int:org_id}", response=CustomerOut)
-def organization_get(request: HttpRequest, org_id: int) -> Any:
+def organization_get(request: AuthedRequest, org_id: int) -> Any:
     return _full(selectors.customers_visible_to(request.auth)).get(pk=org_id, kind=CustomerKind.ORGANIZATION)
 
 
 @organizations_router.patch("/{int:org_id}", response=CustomerOut)
-def organization_update(request: HttpRequest, org_id: int, payload: CustomerPatch) -> Any:
+def organization_update(request: AuthedRequest, org_id: int, payload: CustomerPatch) -> Any:
     _organization(request, org_id)
     return customer_update(request, org_id, payload)
 
 
 @organizations_router.delete("/{int:org_id}", response={204: None})
-def organization_delete(request: HttpRequest, org_id: int) -> Any:
+def organization_delete(request: AuthedRequest, org_id: int) -> Any:
     _organization(request, org_id)
     return customer_delete(request, org_id)
 
@@ -176,7 +180,7 @@ def organization_delete(request: HttpRequest, org_id: int) -> Any:
 @organizations_router.get(
     "/{int:org_id}/tree", response=list[OrganizationNode], summary="The organisation and its sub-organisations"
 )
-def organization_tree(request: HttpRequest, org_id: int) -> Any:
+def organization_tree(request: AuthedRequest, org_id: int) -> Any:
     root = _organization(request, org_id)
     return [
         {"id": o.pk, "display_name": o.display_name, "parent_id": o.parent_id, "depth": d}
@@ -186,7 +190,7 @@ def organization_tree(request: HttpRequest, org_id: int) -> Any:
 
 @organizations_router.get("/{int:org_id}/contacts", response=CustomerPage)
 def organization_contacts(
-    request: HttpRequest, org_id: int, cursor: str | None = None, limit: int = Query(50, ge=1, le=200)
+    request: AuthedRequest, org_id: int, cursor: str | None = None, limit: int = params.Query(50, ge=1, le=200)
 ) -> Any:
     _organization(request, org_id)
     page = selectors.customer_list_page(user=request.auth, where=Q(organization_id=org_id), cursor=cursor, limit=limit)
@@ -208,7 +212,7 @@ class InteractionFilters(Clean):
 
 
 @interactions_router.get("", response=InteractionPage)
-def interaction_list(request: HttpRequest, filters: Query[InteractionFilters]) -> Any:
+def interaction_list(request: AuthedRequest, filters: Query[InteractionFilters]) -> Any:
     qs = selectors.interactions_visible_to(request.auth).select_related("related_type")
     if filters.customer_id:
         qs = qs.filter(customer_id=filters.customer_id)
@@ -225,19 +229,19 @@ def interaction_list(request: HttpRequest, filters: Query[InteractionFilters]) -
 
 
 @interactions_router.post("", response={201: InteractionOut})
-def interaction_create(request: HttpRequest, payload: InteractionIn) -> Any:
+def interaction_create(request: AuthedRequest, payload: InteractionIn) -> Any:
     data = payload.model_dump()
     customer = selectors.customer_get(user=request.auth, pk=data.pop("customer_id"))
     return Status(201, services.interaction_create(customer=customer, by=request.auth, **data))
 
 
 @interactions_router.get("/{int:interaction_id}", response=InteractionOut)
-def interaction_get(request: HttpRequest, interaction_id: int) -> Any:
+def interaction_get(request: AuthedRequest, interaction_id: int) -> Any:
     return selectors.interactions_visible_to(request.auth).get(pk=interaction_id)
 
 
 @interactions_router.patch("/{int:interaction_id}", response=InteractionOut)
-def interaction_update(request: HttpRequest, interaction_id: int, payload: InteractionPatch) -> Any:
+def interaction_update(request: AuthedRequest, interaction_id: int, payload: InteractionPatch) -> Any:
     interaction = selectors.interactions_visible_to(request.auth).select_related("customer").get(pk=interaction_id)
     return services.interaction_update(
         interaction=interaction, by=request.auth, data=payload.model_dump(exclude_unset=True)
@@ -245,7 +249,7 @@ def interaction_update(request: HttpRequest, interaction_id: int, payload: Inter
 
 
 @interactions_router.delete("/{int:interaction_id}", response={204: None})
-def interaction_delete(request: HttpRequest, interaction_id: int) -> Any:
+def interaction_delete(request: AuthedRequest, interaction_id: int) -> Any:
     interaction = selectors.interactions_visible_to(request.auth).select_related("customer").get(pk=interaction_id)
     services.interaction_delete(interaction=interaction, by=request.auth)
     return Status(204, None)

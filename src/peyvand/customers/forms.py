@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
@@ -38,7 +39,9 @@ from peyvand.customers.models import (
     Source,
 )
 
-EMPTY = [("", "—")]
+Choices = list[tuple[str, StrOrPromise]]
+
+EMPTY: Choices = [("", "—")]
 PERSON_ONLY = ("first_name", "last_name", "gender", "birth_date", "income_bracket", "job_title", "organization_id")
 ORGANIZATION_ONLY = ("name", "parent_id")
 _ROW_KEY = re.compile(r"^(?P<prefix>[a-z]+)-(?P<index>\d+)-(?P<field>[a-z_]+)$")
@@ -134,22 +137,24 @@ class CustomerForm(forms.Form):
     first_name = forms.CharField(label=_("first name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("last name"), max_length=100, required=False)
     name = forms.CharField(label=_("organisation name"), max_length=200, required=False)
-    gender = forms.ChoiceField(label=_("gender"), choices=EMPTY + Gender.choices, required=False)
+    gender = forms.ChoiceField(label=_("gender"), choices=[*EMPTY, *Gender.choices], required=False)
     birth_date = forms.CharField(label=_("birth date"), max_length=20, required=False)
-    income_bracket = forms.ChoiceField(label=_("income bracket"), choices=EMPTY + IncomeBracket.choices, required=False)
+    income_bracket = forms.ChoiceField(
+        label=_("income bracket"), choices=[*EMPTY, *IncomeBracket.choices], required=False
+    )
     national_id = forms.CharField(label=_("national code / national ID"), max_length=20, required=False)
     job_title = forms.CharField(label=_("job title"), max_length=120, required=False)
     organization_id = forms.ChoiceField(label=_("organisation"), required=False)
     parent_id = forms.ChoiceField(label=_("parent organisation"), required=False)
     lifecycle_stage = forms.ChoiceField(label=_("lifecycle stage"), choices=LifecycleStage.choices)
-    source = forms.ChoiceField(label=_("source"), choices=EMPTY + Source.choices, required=False)
+    source = forms.ChoiceField(label=_("source"), choices=[*EMPTY, *Source.choices], required=False)
     owner_id = forms.ChoiceField(label=_("account manager"), required=False)
     team_id = forms.ChoiceField(label=_("team"), required=False)
     preferred_channel = forms.ChoiceField(
-        label=_("preferred channel"), choices=EMPTY + ContactChannel.choices, required=False
+        label=_("preferred channel"), choices=[*EMPTY, *ContactChannel.choices], required=False
     )
     settlement_habit = forms.ChoiceField(
-        label=_("settlement habit"), choices=EMPTY + SettlementHabit.choices, required=False
+        label=_("settlement habit"), choices=[*EMPTY, *SettlementHabit.choices], required=False
     )
     tags = forms.CharField(label=_("tags"), max_length=1000, required=False, help_text=_("Separate tags with commas."))
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -168,20 +173,18 @@ class CustomerForm(forms.Form):
         for name in ORGANIZATION_ONLY if self.kind == CustomerKind.PERSON else PERSON_ONLY:
             del self.fields[name]
         current_org = [instance.organization_id, instance.parent_id] if instance is not None else []
-        orgs = EMPTY + [
+        orgs: Choices = EMPTY + [
             (str(pk), name)
             for pk, name in page_queries.organization_choices(user=user, include=current_org)
             if instance is None or pk != instance.pk
         ]
         for name in ("organization_id", "parent_id"):
             if name in self.fields:
-                self.fields[name].choices = orgs  # type: ignore[attr-defined]
-        self.fields["owner_id"].choices = EMPTY + [  # type: ignore[attr-defined]
+                self._choice_field(name).choices = orgs
+        self._choice_field("owner_id").choices = EMPTY + [
             (str(u.pk), str(u)) for u in users_visible_to(user).order_by("first_name", "last_name", "username")
         ]
-        self.fields["team_id"].choices = EMPTY + [  # type: ignore[attr-defined]
-            (str(t.pk), t.name) for t in teams_visible_to(user)
-        ]
+        self._choice_field("team_id").choices = EMPTY + [(str(t.pk), t.name) for t in teams_visible_to(user)]
         self.custom_definitions = page_queries.custom_field_definitions(self.kind)
         for definition in self.custom_definitions:
             self.fields[f"cf_{definition.key}"] = self._custom_field(definition)
@@ -193,6 +196,12 @@ class CustomerForm(forms.Form):
         self._date_widget(self.fields.get("birth_date"))
         _style(self)
         self.phones, self.emails, self.addresses = self._rowsets(data, instance)
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        bound = self.fields[name]
+        if not isinstance(bound, forms.ChoiceField):
+            raise TypeError(f"{name} is not a choice field")
+        return bound
 
     # --- building ---------------------------------------------------------------------------------------
 
@@ -236,7 +245,7 @@ class CustomerForm(forms.Form):
                 {"data-jdp": "", "placeholder": "۱۴۰۳/۰۱/۱۵", "autocomplete": "off", "dir": "ltr"}
             )
         else:
-            bound.widget.input_type = "date"  # type: ignore[attr-defined]
+            bound.widget.input_type = "date"
 
     def _custom_field(self, definition: Any) -> forms.Field:
         label = page_queries.custom_field_label(definition)

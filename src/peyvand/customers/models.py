@@ -82,9 +82,7 @@ class Tag(TimeStampedModel):
 class Customer(TimeStampedModel):
     """A person or an organisation the company deals with (one table, so search and caller-ID see both)."""
 
-    kind = models.CharField(
-        _("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON
-    )
+    kind = models.CharField(_("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     name = models.CharField(_("organisation name"), max_length=200, blank=True)
@@ -94,9 +92,7 @@ class Customer(TimeStampedModel):
 
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    income_bracket = models.CharField(
-        _("income bracket"), max_length=16, choices=IncomeBracket.choices, blank=True
-    )
+    income_bracket = models.CharField(_("income bracket"), max_length=16, choices=IncomeBracket.choices, blank=True)
     # کد ملی for people (10 digits), شناسه ملی for organisations (11 digits).
     national_id = models.CharField(_("national code / national ID"), max_length=11, blank=True, db_index=True)
 
@@ -269,9 +265,7 @@ class Consent(TimeStampedModel):
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
-        constraints = [
-            models.UniqueConstraint(fields=["customer", "channel"], name="consent_once_per_channel")
-        ]
+        constraints = [models.UniqueConstraint(fields=["customer", "channel"], name="consent_once_per_channel")]
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.granted}"

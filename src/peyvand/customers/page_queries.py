@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, QuerySet, prefetch_related_objects
+from django.db.models import Count, ForeignObjectRel, QuerySet, prefetch_related_objects
 from django.utils.translation import get_language
 
 from peyvand.accounts.models import Role, Team, User
@@ -256,9 +256,12 @@ def field_label(name: str) -> str:
         return str(_LIST_LABELS[name])
     for candidate in (name, name.removesuffix("_id")):
         try:
-            return str(Customer._meta.get_field(candidate).verbose_name)
+            model_field = Customer._meta.get_field(candidate)
         except FieldDoesNotExist:
             continue
+        if isinstance(model_field, ForeignObjectRel):
+            continue  # a reverse relation has no verbose_name of its own
+        return str(model_field.verbose_name)
     return name  # a field a later version removed still has a history; show its key
 
 

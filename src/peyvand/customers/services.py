@@ -59,8 +59,16 @@ CHOICE_FIELDS: dict[str, type[models.TextChoices]] = {
     "settlement_habit": SettlementHabit,
 }
 SCALAR_FIELDS = (
-    *TEXT_FIELDS, *CHOICE_FIELDS, "birth_date", "national_id", "notes",
-    "parent_id", "organization_id", "owner_id", "team_id", "custom_fields",
+    *TEXT_FIELDS,
+    *CHOICE_FIELDS,
+    "birth_date",
+    "national_id",
+    "notes",
+    "parent_id",
+    "organization_id",
+    "owner_id",
+    "team_id",
+    "custom_fields",
 )
 LIST_FIELDS = ("phones", "emails", "addresses", "tags")
 ACCEPTED = {"kind", *SCALAR_FIELDS, *LIST_FIELDS}
@@ -77,6 +85,7 @@ def search_key_for(display_name: str) -> str:
 
 
 # --- validation ---------------------------------------------------------------------------------------
+
 
 class _Errors:
     def __init__(self) -> None:
@@ -97,8 +106,9 @@ def _clean_phones(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dic
         try:
             number = normalize_phone(str(item.get("number", "")))
         except InvalidPhone:
-            errors.add(f"phones.{i}.number", _("“%(value)s” is not a valid phone number.") % {
-                "value": item.get("number", "")})
+            errors.add(
+                f"phones.{i}.number", _("“%(value)s” is not a valid phone number.") % {"value": item.get("number", "")}
+            )
             continue
         kind = item.get("kind") or PhoneKind.MOBILE
         if kind not in PhoneKind.values:
@@ -120,8 +130,9 @@ def _clean_emails(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dic
         try:
             validate_email(email)
         except ValidationError:
-            errors.add(f"emails.{i}.email", _("“%(value)s” is not a valid e-mail address.") % {
-                "value": item.get("email", "")})
+            errors.add(
+                f"emails.{i}.email", _("“%(value)s” is not a valid e-mail address.") % {"value": item.get("email", "")}
+            )
             continue
         kind = item.get("kind") or EmailKind.WORK
         if kind not in EmailKind.values:
@@ -183,9 +194,7 @@ def _clean_custom_fields(raw: Any, kind: str, errors: _Errors, *, partial_base: 
     if not isinstance(raw, Mapping):
         errors.add("custom_fields", _("Custom fields must be an object of key and value."))
         return partial_base
-    definitions = {
-        f.key: f for f in CustomField.objects.filter(is_active=True) if f.applies_to in ("", kind)
-    }
+    definitions = {f.key: f for f in CustomField.objects.filter(is_active=True) if f.applies_to in ("", kind)}
     values = dict(partial_base)
     for key, value in raw.items():
         field = definitions.get(key)
@@ -364,15 +373,14 @@ def _would_cycle(instance: Customer, target: Customer) -> bool:
 
 # --- history --------------------------------------------------------------------------------------------
 
+
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
     """Everything a restore puts back, as JSON."""
     snap: dict[str, Any] = {"kind": customer.kind}
     for field in SCALAR_FIELDS:
         value = getattr(customer, field)
         snap[field] = value.isoformat() if isinstance(value, date | datetime) else value
-    snap["phones"] = [
-        {"number": p.number, "kind": p.kind, "is_primary": p.is_primary} for p in customer.phones.all()
-    ]
+    snap["phones"] = [{"number": p.number, "kind": p.kind, "is_primary": p.is_primary} for p in customer.phones.all()]
     snap["emails"] = [{"email": e.email, "kind": e.kind, "is_primary": e.is_primary} for e in customer.emails.all()]
     snap["addresses"] = [
         {k: getattr(a, k) for k in ("kind", "province", "city", "line", "postal_code", "is_primary")}
@@ -386,20 +394,27 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
-def _record(*, customer: Customer, by: User | None, action: str, before: Mapping[str, Any],
-            restored_from: int | None = None) -> CustomerRevision | None:
+def _record(
+    *, customer: Customer, by: User | None, action: str, before: Mapping[str, Any], restored_from: int | None = None
+) -> CustomerRevision | None:
     after = customer_snapshot(customer)
     changes = _diff(before, after)
     if action == RevisionAction.UPDATE and not changes:
         return None
     last = CustomerRevision.objects.filter(customer=customer).aggregate(n=Max("number"))["n"] or 0
     return CustomerRevision.objects.create(
-        customer=customer, number=last + 1, action=action, changes=changes, snapshot=after,
-        restored_from=restored_from, by=by,
+        customer=customer,
+        number=last + 1,
+        action=action,
+        changes=changes,
+        snapshot=after,
+        restored_from=restored_from,
+        by=by,
     )
 
 
 # --- writes ---------------------------------------------------------------------------------------------
+
 
 def _apply(customer: Customer, values: Mapping[str, Any]) -> None:
     for field in SCALAR_FIELDS:
@@ -500,8 +515,14 @@ def customer_restore(*, customer: Customer, revision: CustomerRevision, by: User
 
 @transaction.atomic
 def consent_set(
-    *, customer: Customer, by: User | None, channel: str, granted: bool, method: str,
-    note: str = "", recorded_at: datetime | None = None,
+    *,
+    customer: Customer,
+    by: User | None,
+    channel: str,
+    granted: bool,
+    method: str,
+    note: str = "",
+    recorded_at: datetime | None = None,
 ) -> Consent:
     """Record the customer's yes or no for one channel; the change is also written to the timeline."""
     if by is not None:
@@ -516,24 +537,38 @@ def consent_set(
         errors.add("recorded_at", _("Consent cannot be recorded in the future."))
     errors.raise_if_any()
     consent, _created = Consent.objects.update_or_create(
-        customer=customer, channel=channel,
-        defaults={"granted": granted, "method": method, "note": note.strip(), "recorded_at": when,
-                  "recorded_by": by},
+        customer=customer,
+        channel=channel,
+        defaults={"granted": granted, "method": method, "note": note.strip(), "recorded_at": when, "recorded_by": by},
     )
     label = ContactChannel(channel).label
     interaction_create(
-        customer=customer, by=by, channel=InteractionChannel.SYSTEM, direction=Direction.INTERNAL,
+        customer=customer,
+        by=by,
+        channel=InteractionChannel.SYSTEM,
+        direction=Direction.INTERNAL,
         subject=(_("Consent given for %(channel)s") if granted else _("Consent withdrawn for %(channel)s"))
         % {"channel": label},
-        body=note, occurred_at=when, related=consent, check_visible=False,
+        body=note,
+        occurred_at=when,
+        related=consent,
+        check_visible=False,
     )
     return consent
 
 
 @transaction.atomic
 def interaction_create(
-    *, customer: Customer, by: User | None, channel: str, direction: str, subject: str = "", body: str = "",
-    occurred_at: datetime | None = None, duration_seconds: int | None = None, related: models.Model | None = None,
+    *,
+    customer: Customer,
+    by: User | None,
+    channel: str,
+    direction: str,
+    subject: str = "",
+    body: str = "",
+    occurred_at: datetime | None = None,
+    duration_seconds: int | None = None,
+    related: models.Model | None = None,
     check_visible: bool = True,
 ) -> Interaction:
     """Write one event to the customer's timeline; every module calls this rather than creating rows."""
@@ -551,8 +586,14 @@ def interaction_create(
     errors.raise_if_any()
     when = occurred_at or timezone.now()
     interaction = Interaction.objects.create(
-        customer=customer, by=by, channel=channel, direction=direction, subject=subject.strip()[:255],
-        body=body.strip(), occurred_at=when, duration_seconds=duration_seconds,
+        customer=customer,
+        by=by,
+        channel=channel,
+        direction=direction,
+        subject=subject.strip()[:255],
+        body=body.strip(),
+        occurred_at=when,
+        duration_seconds=duration_seconds,
         related_type=ContentType.objects.get_for_model(related) if related is not None else None,
         related_id=str(related.pk) if related is not None else "",
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
+from peyvand.core.http import current_user
 from peyvand.customers import page_queries, selectors, services
 from peyvand.customers.forms import CustomerForm, InteractionForm
 from peyvand.customers.models import (
@@ -31,7 +32,7 @@ TIMELINE_LIMIT = 50
 def _customer_or_404(request: HttpRequest, pk: int) -> Customer:
     # Someone else's customer and a missing one look the same: neither exists for this user.
     try:
-        return selectors.customer_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+        return selectors.customer_get(user=current_user(request), pk=pk)
     except Customer.DoesNotExist:
         raise Http404(_("No such customer.")) from None
 
@@ -43,20 +44,21 @@ def _is_htmx(request: HttpRequest) -> bool:
 @login_required
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
     filters = page_queries.ListFilters.from_query(request.GET)
     try:
         page = page_queries.customer_list_page(
-            user=request.user,
+            user=user,
             filters=filters,
-            limit=settings.PEYVAND_PAGE_SIZE,  # type: ignore[arg-type]
+            limit=settings.PEYVAND_PAGE_SIZE,
         )
     except ValidationError:
         messages.warning(request, _("That page link has expired; showing the first page."))
         filters = page_queries.ListFilters.from_query({**request.GET.dict(), "cursor": ""})
         page = page_queries.customer_list_page(
-            user=request.user,
+            user=user,
             filters=filters,
-            limit=settings.PEYVAND_PAGE_SIZE,  # type: ignore[arg-type]
+            limit=settings.PEYVAND_PAGE_SIZE,
         )
     first = request.GET.copy()
     first.pop("cursor", None)
@@ -76,8 +78,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context.update(
         kinds=CustomerKind.choices,
         stages=LifecycleStage.choices,
-        teams=teams_visible_to(request.user),  # type: ignore[arg-type]
-        owners=users_visible_to(request.user).order_by("first_name", "last_name"),  # type: ignore[arg-type]
+        teams=teams_visible_to(user),
+        owners=users_visible_to(user).order_by("first_name", "last_name"),
         tags=page_queries.tag_names(),
         orders=[
             ("name", _("Name (A to Z)")),
@@ -94,7 +96,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def customer_search(request: HttpRequest) -> HttpResponse:
     """The top bar's live results: a handful of matches, rendered as a dropdown."""
     text = (request.GET.get("q") or "").strip()[:200]
-    results = page_queries.search_suggestions(user=request.user, text=text)  # type: ignore[arg-type]
+    results = page_queries.search_suggestions(user=current_user(request), text=text)
     return render(request, "customers/_search_results.html", {"results": results, "q": text})
 
 
@@ -108,11 +110,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request: HttpRequest, customer: Customer, form: InteractionForm) -> dict[str, Any]:
     return {
         "customer": customer,
-        "profile": page_queries.customer_profile(user=request.user, customer=customer),  # type: ignore[arg-type]
+        "profile": page_queries.customer_profile(user=current_user(request), customer=customer),
         "timeline": selectors.customer_timeline(customer=customer, limit=TIMELINE_LIMIT),
         "interaction_form": form,
         "consent_methods": ConsentMethod.choices,
-        "can_manage": page_queries.may_manage_records(request.user),  # type: ignore[arg-type]
+        "can_manage": page_queries.may_manage_records(current_user(request)),
     }
 
 
@@ -123,7 +125,7 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = InteractionForm(request.POST)
     if form.is_valid():
         try:
-            services.interaction_create(customer=customer, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.interaction_create(customer=customer, by=current_user(request), **form.cleaned_data)
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -148,7 +150,7 @@ def consent_set(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.consent_set(
             customer=customer,
-            by=request.user,  # type: ignore[arg-type]
+            by=current_user(request),
             channel=request.POST.get("channel", ""),
             granted=request.POST.get("granted") == "1",
             method=request.POST.get("method", ""),
@@ -168,10 +170,10 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind") or request.GET.get("kind") or CustomerKind.PERSON
     if kind not in CustomerKind.values:
         kind = CustomerKind.PERSON
-    form = CustomerForm(request.POST or None, user=request.user, kind=kind)  # type: ignore[arg-type]
+    form = CustomerForm(request.POST or None, user=current_user(request), kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_create(by=request.user, data=form.service_data())  # type: ignore[arg-type]
+            customer = services.customer_create(by=current_user(request), data=form.service_data())
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -184,10 +186,10 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer_or_404(request, pk)
-    form = CustomerForm(request.POST or None, user=request.user, kind=customer.kind, instance=customer)  # type: ignore[arg-type]
+    form = CustomerForm(request.POST or None, user=current_user(request), kind=customer.kind, instance=customer)
     if request.method == "POST" and form.is_valid():
         try:
-            services.customer_update(customer=customer, by=request.user, data=form.service_data())  # type: ignore[arg-type]
+            services.customer_update(customer=customer, by=current_user(request), data=form.service_data())
         except ValidationError as exc:
             form.add_service_errors(exc)
         except Customer.DoesNotExist:
@@ -209,7 +211,7 @@ def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "customer": customer,
             "rows": page_queries.revision_rows(revisions),
-            "can_restore": page_queries.may_manage_records(request.user),  # type: ignore[arg-type]
+            "can_restore": page_queries.may_manage_records(current_user(request)),
         },
     )
 
@@ -223,7 +225,7 @@ def customer_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse
     except CustomerRevision.DoesNotExist:
         raise Http404(_("No such version.")) from None
     try:
-        services.customer_restore(customer=customer, revision=revision, by=request.user)  # type: ignore[arg-type]
+        services.customer_restore(customer=customer, revision=revision, by=current_user(request))
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You may not do this."))
     except ValidationError as exc:
@@ -240,7 +242,7 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer_or_404(request, pk)
     if request.method == "POST":
         try:
-            services.customer_delete(customer=customer, by=request.user)  # type: ignore[arg-type]
+            services.customer_delete(customer=customer, by=current_user(request))
         except PermissionDenied as exc:
             messages.error(request, str(exc) or _("You may not do this."))
             return redirect("customers:detail", pk=customer.pk)
@@ -252,5 +254,5 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def organization_tree(request: HttpRequest) -> HttpResponse:
-    forest = page_queries.organization_forest(user=request.user)  # type: ignore[arg-type]
+    forest = page_queries.organization_forest(user=current_user(request))
     return render(request, "customers/organization_tree.html", {"forest": forest})

@@ -71,6 +71,7 @@ def money(value: object, unit: str | None = None) -> str:
     if _is_empty(value):
         return ""
     try:
+        # Templates hand filters anything; format_money's own TypeError/ValueError is the check (caught below).
         return format_money(value, unit=unit or None)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         # Averages from reports arrive as floats; show them rather than break the page, but say so.

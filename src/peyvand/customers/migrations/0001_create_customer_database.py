@@ -20,9 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -69,9 +67,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -89,9 +85,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -269,9 +263,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -314,9 +306,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -384,9 +374,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -414,9 +402,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "e-mail address",
                 "verbose_name_plural": "e-mail addresses",
                 "ordering": ["-is_primary", "id"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("customer", "email"), name="email_once_per_customer")
-                ],
+                "constraints": [models.UniqueConstraint(fields=("customer", "email"), name="email_once_per_customer")],
             },
         ),
         migrations.CreateModel(
@@ -424,9 +410,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -460,9 +444,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "phone number",
                 "verbose_name_plural": "phone numbers",
                 "ordering": ["-is_primary", "id"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("customer", "number"), name="phone_once_per_customer")
-                ],
+                "constraints": [models.UniqueConstraint(fields=("customer", "number"), name="phone_once_per_customer")],
             },
         ),
         migrations.CreateModel(
@@ -470,9 +452,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("number", models.PositiveIntegerField()),
                 (
@@ -511,9 +491,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-number"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("customer", "number"), name="revision_number_once")
-                ],
+                "constraints": [models.UniqueConstraint(fields=("customer", "number"), name="revision_number_once")],
             },
         ),
         migrations.CreateModel(
@@ -521,9 +499,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
@@ -595,9 +571,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "interaction",
                 "verbose_name_plural": "interactions",
                 "ordering": ["-occurred_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline")
-                ],
+                "indexes": [models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline")],
             },
         ),
         migrations.AddIndex(

@@ -5,48 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_create_teams_users_tokens'),
-        ('customers', '0002_add_search_index'),
+        ("accounts", "0001_create_teams_users_tokens"),
+        ("customers", "0002_add_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_search_key',
+            model_name="customer",
+            name="customer_search_key",
         ),
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_display_name',
+            model_name="customer",
+            name="customer_display_name",
         ),
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_team_name',
+            model_name="customer",
+            name="customer_team_name",
         ),
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_owner_name',
+            model_name="customer",
+            name="customer_owner_name",
         ),
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customer_stage_name',
+            model_name="customer",
+            name="customer_stage_name",
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['search_key', 'id'], name='customer_name'),
+            model_name="customer",
+            index=models.Index(fields=["search_key", "id"], name="customer_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['team', 'search_key', 'id'], name='customer_team_name'),
+            model_name="customer",
+            index=models.Index(fields=["team", "search_key", "id"], name="customer_team_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['owner', 'search_key', 'id'], name='customer_owner_name'),
+            model_name="customer",
+            index=models.Index(fields=["owner", "search_key", "id"], name="customer_owner_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['lifecycle_stage', 'search_key', 'id'], name='customer_stage_name'),
+            model_name="customer",
+            index=models.Index(fields=["lifecycle_stage", "search_key", "id"], name="customer_stage_name"),
         ),
     ]
