@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from peyvand.core.http import current_user
 from peyvand.customers.page_queries import stage_counts
-from peyvand.customers.selectors import customers_visible_to, interactions_visible_to
+from peyvand.customers.selectors import customer_list_page, interactions_recent
 
 
 @require_GET
@@ -27,14 +27,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    customers = customers_visible_to(user)
-    recent = interactions_visible_to(user).select_related("customer", "by").order_by("-occurred_at")[:10]
+    newest = customer_list_page(user=user, order="newest", limit=8, related=("owner",))
     return render(
         request,
         "core/home.html",
         {
-            "recent_interactions": recent,
-            "recent_customers": customers.select_related("owner").order_by("-id")[:8],
+            "recent_interactions": interactions_recent(user=user, limit=10),
+            "recent_customers": newest.items,
             "stage_counts": stage_counts(user=user),
         },
     )

@@ -184,7 +184,7 @@ def organization_tree(request: AuthedRequest, org_id: int) -> Any:
     root = _organization(request, org_id)
     return [
         {"id": o.pk, "display_name": o.display_name, "parent_id": o.parent_id, "depth": d}
-        for o, d in selectors.organization_tree(user=request.auth, root=root)
+        for o, d in selectors.organization_subtree(user=request.auth, roots=[root])
     ]
 
 

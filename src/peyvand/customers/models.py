@@ -379,7 +379,10 @@ class Interaction(TimeStampedModel):
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline"),
+            models.Index(fields=["-occurred_at", "-id"], name="interaction_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.subject or self.get_channel_display()

@@ -129,8 +129,7 @@ def stage_counts(*, user: User) -> list[StageCount]:
     key = f"peyvand:stage-counts:{user.pk}"
     counts: dict[str, int] | None = cache.get(key)
     if counts is None:
-        rows = selectors.customers_visible_to(user).order_by().values("lifecycle_stage").annotate(n=Count("id"))
-        counts = {row["lifecycle_stage"]: row["n"] for row in rows}
+        counts = selectors.customer_stage_counts(user=user)
         cache.set(key, counts, STAGE_COUNTS_SECONDS)
     return [StageCount(stage.value, str(stage.label), counts.get(stage.value, 0)) for stage in LifecycleStage]
 
@@ -334,9 +333,11 @@ class OrgNode:
     children: list[OrgNode] = field(default_factory=list)
 
 
-def organization_forest(*, user: User) -> list[OrgNode]:
-    """The visible organisation tree as nested nodes, with each organisation's visible contact count."""
-    flat = selectors.organization_tree(user=user)
+def organization_forest(*, user: User, cursor: str | None = None) -> tuple[list[OrgNode], str | None]:
+    """One page of the visible organisation tree as nested nodes, with each organisation's visible contact
+    count, and the cursor of the next page of top-level organisations."""
+    page = selectors.organization_roots_page(user=user, cursor=cursor)
+    flat = selectors.organization_subtree(user=user, roots=page.items)
     ids = [org.pk for org, _depth in flat]
     counts = dict(
         selectors.customers_visible_to(user)
@@ -354,7 +355,7 @@ def organization_forest(*, user: User) -> list[OrgNode]:
             stack.pop()
         (stack[-1][1].children if stack else roots).append(node)
         stack.append((depth, node))
-    return roots
+    return roots, page.next_cursor
 
 
 # --- choices for forms and filters --------------------------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, Team, User
@@ -22,6 +23,7 @@ from peyvand.customers.models import (
     Customer,
     CustomerAddress,
     CustomerEmail,
+    CustomerKind,
     CustomerPhone,
     CustomerRevision,
     Interaction,
@@ -56,7 +58,7 @@ def customers_visible_to(user: User | Any) -> QuerySet[Customer]:
         return live.none()
     scope = Q()
     for branch in branches:
-        scope |= branch
+        scope |= _branch_q(branch)
     return live.filter(scope)
 
 
@@ -69,12 +71,47 @@ def interactions_visible_to(user: User) -> QuerySet[Interaction]:
     return Interaction.objects.filter(customer__in=customers_visible_to(user))
 
 
+def interactions_recent(*, user: User, limit: int = 10, days: int = 30) -> list[Interaction]:
+    """The newest interactions of the last `days` with visible customers, one index walk per scope part.
+    The window bounds the walk for a scope with few customers, whose interactions are far apart."""
+    rows: dict[int, Interaction] = {}
+    since = timezone.now() - timedelta(days=days)
+    for branch in scope_branches(user):
+        qs = Interaction.objects.filter(customer__deleted_at__isnull=True, occurred_at__gte=since)
+        for field, value in branch.items():
+            # "+column" keeps the database from driving the query from the scope's customers (all of a
+            # team's interactions, then a sort): it walks the newest interactions and stops at `limit`.
+            qs = qs.filter(
+                RawSQL(f'+"customers_customer"."{field}" = %s', [value], output_field=BooleanField())  # noqa: S611
+            )
+        for row in qs.select_related("customer", "by").order_by("-occurred_at", "-id")[:limit]:
+            rows[row.pk] = row
+    return sorted(rows.values(), key=lambda r: (r.occurred_at, r.pk), reverse=True)[:limit]
+
+
+def customer_stage_counts(*, user: User) -> dict[str, int]:
+    """Visible customers per lifecycle stage, counted per scope part with the parts made disjoint."""
+    counts: dict[str, int] = {}
+    earlier = Q()
+    live = Customer.objects.filter(deleted_at__isnull=True).order_by()
+    for branch in scope_branches(user):
+        part = live.filter(_branch_q(branch))
+        if earlier != Q():
+            part = part.exclude(earlier)
+        for row in part.values("lifecycle_stage").annotate(n=Count("id")):
+            counts[row["lifecycle_stage"]] = counts.get(row["lifecycle_stage"], 0) + row["n"]
+        earlier |= _branch_q(branch)
+    return counts
+
+
 def customer_lookup_by_phone(*, user: User, phone: str) -> QuerySet[Customer]:
     """Caller-ID: the visible customers owning `phone`, written in any form. Empty if it is not a number."""
     number = try_normalize_phone(phone)
     if number is None:
         return Customer.objects.none()
-    owners = CustomerPhone.objects.filter(number=number).values("customer_id")
+    # The owners first, as a literal list: with a subquery SQLite may plan the scope's OR first and read a
+    # whole team (seconds at 1M customers) before it looks at the number.
+    owners = list(CustomerPhone.objects.filter(number=number).values_list("customer_id", flat=True)[:100])
     return customers_visible_to(user).filter(pk__in=owners)
 
 
@@ -202,22 +239,26 @@ def _name_phases(query: SearchQuery) -> list[Q]:
     return [Q(search_key=whole), starts & ~Q(search_key=whole), _name_match(query.words) & ~starts]
 
 
-def scope_branches(user: User | Any) -> list[Q]:
-    """customers_visible_to's scope as disjoint-enough parts (own customers, each team) whose union is the
-    scope; each part walks its own (owner or team, name) index, where one OR would make the database
-    gather and sort the whole scope before it can return the first page."""
+def scope_branches(user: User | Any) -> list[dict[str, int]]:
+    """customers_visible_to's scope as parts (own customers, each team) whose union is the scope, each a
+    set of customer field values. Lists read each part along its own (owner or team, name) index: one OR
+    would make the database gather and sort the whole scope before it could return the first page."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.is_admin_role:
-        return [Q()]
-    own = Q(owner_id=user.pk)
+        return [{}]
+    own = {"owner_id": user.pk}
     team = user.team
     if team is None:
         return [own]
     if user.role == Role.MANAGER:
         teams = Team.objects.filter(path__startswith=team.path).values_list("pk", flat=True)
-        return [own, *(Q(team_id=pk) for pk in teams)]
-    return [own, Q(team_id=team.pk)]
+        return [own, *({"team_id": pk} for pk in teams)]
+    return [own, {"team_id": team.pk}]
+
+
+def _branch_q(branch: dict[str, int], prefix: str = "") -> Q:
+    return Q(**{prefix + field: value for field, value in branch.items()})
 
 
 def customer_filter(
@@ -256,7 +297,7 @@ def _merged(
     live = Customer.objects.filter(deleted_at__isnull=True).select_related(*related)
     rows: dict[int, Customer] = {}
     for branch in scope_branches(user):
-        qs = live.filter(branch, where)
+        qs = live.filter(_branch_q(branch), where)
         if after is not None:
             qs = after_cursor(qs, order=order, values=after)
         for row in qs.order_by(*order)[:need]:
@@ -345,24 +386,43 @@ def customer_timeline(*, customer: Customer, limit: int = 100, before: datetime 
     return entries[:limit]
 
 
-def organization_tree(*, user: User, root: Customer | None = None) -> list[tuple[Customer, int]]:
-    """Visible organisations as (organisation, depth) in tree order, from `root` or from every top level."""
-    orgs = list(customers_visible_to(user).filter(kind="organization").order_by("display_name"))
-    children: dict[int | None, list[Customer]] = {}
-    ids = {o.pk for o in orgs}
-    for org in orgs:
-        parent = org.parent_id if org.parent_id in ids else None
-        children.setdefault(parent, []).append(org)
+# The most organisations one tree page shows below its top-level ones; deeper trees are opened one by one.
+SUBTREE_LIMIT = 2000
+
+
+def organization_roots_page(*, user: User, cursor: str | None = None, limit: int = 100) -> Page:
+    """One page of the visible top-level organisations (no parent, or a parent the user cannot see)."""
+    parent_visible = Q(parent__deleted_at__isnull=True)
+    branches = Q()
+    for branch in scope_branches(user):
+        branches |= _branch_q(branch, "parent__")
+    if branches != Q():
+        parent_visible &= branches
+    where = Q(kind=CustomerKind.ORGANIZATION) & (Q(parent__isnull=True) | ~parent_visible)
+    return customer_list_page(user=user, where=where, cursor=cursor, limit=limit)
+
+
+def organization_subtree(*, user: User, roots: list[Customer]) -> list[tuple[Customer, int]]:
+    """`roots` and their visible sub-organisations as (organisation, depth) in tree order, read one level
+    at a time (never the whole organisation table) and at most SUBTREE_LIMIT of them."""
+    visible = customers_visible_to(user).filter(kind=CustomerKind.ORGANIZATION)
+    children: dict[int, list[Customer]] = {}
+    level, seen = [r.pk for r in roots], {r.pk for r in roots}
+    while level and len(seen) < SUBTREE_LIMIT:
+        found = list(visible.filter(parent_id__in=level).order_by(*NAME_ORDER)[: SUBTREE_LIMIT - len(seen)])
+        level = []
+        for org in found:
+            if org.pk not in seen and org.parent_id is not None:  # a cycle in bad data must not loop
+                seen.add(org.pk)
+                children.setdefault(org.parent_id, []).append(org)
+                level.append(org.pk)
     out: list[tuple[Customer, int]] = []
 
-    def walk(node_id: int | None, depth: int) -> None:
-        for child in children.get(node_id, []):
-            out.append((child, depth))
-            walk(child.pk, depth + 1)
+    def walk(node: Customer, depth: int) -> None:
+        out.append((node, depth))
+        for child in children.get(node.pk, []):
+            walk(child, depth + 1)
 
-    if root is not None:
-        out.append((root, 0))
-        walk(root.pk, 1)
-    else:
-        walk(None, 0)
+    for root in roots:
+        walk(root, 0)
     return out

@@ -254,5 +254,10 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def organization_tree(request: HttpRequest) -> HttpResponse:
-    forest = page_queries.organization_forest(user=current_user(request))
-    return render(request, "customers/organization_tree.html", {"forest": forest})
+    try:
+        forest, next_cursor = page_queries.organization_forest(
+            user=current_user(request), cursor=request.GET.get("cursor") or None
+        )
+    except ValidationError:
+        raise Http404 from None
+    return render(request, "customers/organization_tree.html", {"forest": forest, "next_cursor": next_cursor})

@@ -1,0 +1,74 @@
+"""Reads built from the scope's parts (own customers, each team) give the same answers as the scope."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from factories import CustomerFactory, InteractionFactory, OrganizationFactory
+from peyvand.customers import selectors
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stage_counts_count_a_customer_in_two_scope_parts_once(agent_a, team_a, team_b):
+    CustomerFactory(owner=agent_a, team=team_a, lifecycle_stage="active")  # own and team: counted once
+    CustomerFactory(owner=agent_a, team=team_b, lifecycle_stage="active")  # own only
+    CustomerFactory(owner=None, team=team_a, lifecycle_stage="lost")  # team only
+    CustomerFactory(owner=None, team=team_b, lifecycle_stage="lost")  # not visible
+    counts = selectors.customer_stage_counts(user=agent_a)
+    assert counts == {"active": 2, "lost": 1}
+    assert sum(counts.values()) == selectors.customers_visible_to(agent_a).count()
+
+
+def test_manager_stage_counts_cover_every_sub_team(manager_a, team_a, team_a_sub, team_b):
+    CustomerFactory(team=team_a, lifecycle_stage="prospect")
+    CustomerFactory(team=team_a_sub, lifecycle_stage="prospect")
+    CustomerFactory(team=team_b, lifecycle_stage="prospect")
+    assert selectors.customer_stage_counts(user=manager_a) == {"prospect": 2}
+
+
+def test_recent_interactions_are_newest_first_and_only_visible_ones(agent_a, team_a, team_b):
+    mine = CustomerFactory(team=team_a)
+    owned_elsewhere = CustomerFactory(owner=agent_a, team=team_b)
+    hidden = CustomerFactory(team=team_b)
+    now = timezone.now()
+    older = InteractionFactory(customer=mine, occurred_at=now - timedelta(hours=2))
+    newer = InteractionFactory(customer=owned_elsewhere, occurred_at=now - timedelta(hours=1))
+    InteractionFactory(customer=hidden, occurred_at=now)
+    InteractionFactory(customer=mine, occurred_at=now - timedelta(days=90))  # outside the window
+    assert selectors.interactions_recent(user=agent_a, limit=10) == [newer, older]
+
+
+def test_list_pages_merge_scope_parts_without_gaps_or_repeats(agent_a, team_a, team_b):
+    expected = []
+    for i in range(7):
+        expected.append(CustomerFactory(owner=agent_a, team=team_b, first_name=f"الف{i}"))
+        expected.append(CustomerFactory(owner=agent_a if i % 2 else None, team=team_a, first_name=f"ب{i}"))
+    CustomerFactory(team=team_b, first_name="پنهان")
+    seen, cursor = [], None
+    while True:
+        page = selectors.customer_list_page(user=agent_a, cursor=cursor, limit=4)
+        seen += page.items
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert [c.pk for c in seen] == [c.pk for c in sorted(expected, key=lambda c: (c.search_key, c.pk))]
+
+
+def test_the_organisation_tree_pages_its_top_level_and_nests_the_rest(admin):
+    roots = [OrganizationFactory(name=f"سازمان {i:02d}") for i in range(5)]
+    child = OrganizationFactory(name="واحد فرعی", parent=roots[0])
+    grandchild = OrganizationFactory(name="دفتر", parent=child)
+    first = selectors.organization_roots_page(user=admin, limit=3)
+    assert first.items == roots[:3]
+    rest = selectors.organization_roots_page(user=admin, cursor=first.next_cursor, limit=3)
+    assert rest.items == roots[3:] and rest.next_cursor is None
+    tree = selectors.organization_subtree(user=admin, roots=first.items)
+    assert tree[:3] == [(roots[0], 0), (child, 1), (grandchild, 2)]
+
+
+def test_an_organisation_under_a_hidden_parent_is_a_top_level_one_for_that_user(agent_b, team_a, team_b):
+    parent = OrganizationFactory(name="مادر", team=team_a)
+    visible = OrganizationFactory(name="شعبه", team=team_b, parent=parent)
+    assert selectors.organization_roots_page(user=agent_b).items == [visible]
