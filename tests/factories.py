@@ -7,6 +7,7 @@ from factory.django import DjangoModelFactory
 
 from peyvand.accounts.models import Role, Team, User
 from peyvand.core.national_id import generate_national_code
+from peyvand.core.text import sort_key_of_search_key
 from peyvand.customers.models import Customer, CustomerPhone, Interaction
 from peyvand.customers.services import display_name_for, search_key_for
 
@@ -59,6 +60,7 @@ class CustomerFactory(DjangoModelFactory):
         lambda o: display_name_for(kind=o.kind, first_name=o.first_name, last_name=o.last_name, name=o.name)
     )
     search_key = factory.LazyAttribute(lambda o: search_key_for(o.display_name))
+    sort_key = factory.LazyAttribute(lambda o: sort_key_of_search_key(o.search_key))
     name = ""
 
     @factory.post_generation

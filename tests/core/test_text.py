@@ -136,3 +136,22 @@ def test_search_key_ignores_spaces_and_zwnj_between_parts(parts, data):
 @given(st.text(alphabet="0123456789", max_size=20))
 def test_persian_digits_round_trip(digits):
     assert normalize_digits(to_persian_digits(digits)) == digits
+
+
+def test_sort_keys_put_names_in_persian_dictionary_order():
+    from peyvand.core.text import sort_key
+
+    names = ["یاسر", "کریم", "گلناز", "پارسا", "چنگیز", "ژاله", "نوری", "آرش", "بهرام", "Ali", "قاسم", "لیلا"]
+    ordered = sorted(names, key=sort_key)
+    assert ordered == ["Ali", "آرش", "بهرام", "پارسا", "چنگیز", "ژاله", "قاسم", "کریم", "گلناز", "لیلا", "نوری", "یاسر"]
+
+
+@given(
+    st.text(alphabet="ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیيكة ‌0123456789ab", max_size=12),
+    st.text(alphabet="ابپتچژکگلمنوهیي ‌19a", max_size=5),
+)
+def test_sort_keys_keep_equality_and_prefixes_of_search_keys(a, b):
+    from peyvand.core.text import sort_key
+
+    assert (search_key(a) == search_key(b)) == (sort_key(a) == sort_key(b))
+    assert search_key(a).startswith(search_key(b)) == sort_key(a).startswith(sort_key(b))

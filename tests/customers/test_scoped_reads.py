@@ -53,7 +53,7 @@ def test_list_pages_merge_scope_parts_without_gaps_or_repeats(agent_a, team_a, t
         cursor = page.next_cursor
         if not cursor:
             break
-    assert [c.pk for c in seen] == [c.pk for c in sorted(expected, key=lambda c: (c.search_key, c.pk))]
+    assert [c.pk for c in seen] == [c.pk for c in sorted(expected, key=lambda c: (c.sort_key, c.pk))]
 
 
 def test_the_organisation_tree_pages_its_top_level_and_nests_the_rest(admin):
@@ -72,3 +72,11 @@ def test_an_organisation_under_a_hidden_parent_is_a_top_level_one_for_that_user(
     parent = OrganizationFactory(name="مادر", team=team_a)
     visible = OrganizationFactory(name="شعبه", team=team_b, parent=parent)
     assert selectors.organization_roots_page(user=agent_b).items == [visible]
+
+
+def test_lists_are_in_persian_dictionary_order(admin, api_client):
+    names = ["یاسر", "نوری", "کریم", "گلناز", "پارسا", "چنگیز", "آرش", "ژاله", "لیلا"]
+    for name in names:
+        CustomerFactory(first_name=name, last_name="")
+    listed = [item["display_name"] for item in api_client(admin).get("/api/v1/customers").json()["items"]]
+    assert listed == ["آرش", "پارسا", "چنگیز", "ژاله", "کریم", "گلناز", "لیلا", "نوری", "یاسر"]

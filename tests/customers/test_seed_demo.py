@@ -11,7 +11,7 @@ from django.test import Client
 from peyvand.accounts.models import Team, User
 from peyvand.core.national_id import is_valid_legal_id, is_valid_national_code
 from peyvand.core.phone import normalize_phone
-from peyvand.core.text import clean_text
+from peyvand.core.text import clean_text, sort_key
 from peyvand.customers import selectors
 from peyvand.customers.demo import PASSWORDS
 from peyvand.customers.models import Customer, CustomerPhone, Interaction, Tag
@@ -60,6 +60,7 @@ def test_it_stores_valid_identifiers_and_clean_names(seeded):
             kind=c.kind, first_name=c.first_name, last_name=c.last_name, name=c.name
         )
         assert c.search_key == search_key_for(c.display_name)
+        assert c.sort_key == sort_key(c.display_name)
         assert c.display_name == clean_text(c.display_name)
         assert not {"ي", "ك"} & set(c.display_name)
         assert c.kind == "organization" or c.gender in ("male", "female")

@@ -136,6 +136,27 @@ def search_key(value: str | None) -> str:
     return _fixpoint(_search_key_once, str(value))
 
 
+# The Persian alphabet in dictionary order. Unicode puts پ چ ژ ک گ ی after the Arabic letters, so sorting by
+# code point files «کریمی» after «نوری»; sort keys move these letters, in this order, to private-use code
+# points, which sort after every real letter and in the order people expect.
+PERSIAN_ALPHABET = "ءابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+_SORT_LETTERS = str.maketrans({letter: chr(0xE000 + i) for i, letter in enumerate(PERSIAN_ALPHABET)})
+
+
+def sort_key(value: str | None) -> str:
+    """A key that sorts names in Persian dictionary order (digits and Latin letters first).
+
+    It is search_key with each Persian letter replaced one for one, so equality and prefixes carry over:
+    ``search_key(a).startswith(search_key(b))`` exactly when ``sort_key(a).startswith(sort_key(b))``.
+    """
+    return search_key(value).translate(_SORT_LETTERS)
+
+
+def sort_key_of_search_key(key: str) -> str:
+    """sort_key for a value that is already a search key (a query's normalised words)."""
+    return key.translate(_SORT_LETTERS)
+
+
 def _fold_presentation_forms(text: str) -> str:
     # Only the Arabic presentation-form blocks (text copied from old PDFs) are compatibility-folded:
     # full NFKC would also rewrite things a person typed on purpose, such as superscripts.

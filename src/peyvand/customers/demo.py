@@ -21,7 +21,7 @@ from django.utils import timezone
 from peyvand.accounts.models import Role, Team, User
 from peyvand.accounts.services import team_create, user_create
 from peyvand.core.national_id import generate_legal_id, generate_national_code
-from peyvand.core.text import clean_text, to_persian_digits
+from peyvand.core.text import clean_text, sort_key_of_search_key, to_persian_digits
 from peyvand.customers import search_index
 from peyvand.customers.models import Consent, Customer, CustomerAddress, CustomerEmail, CustomerPhone, Interaction, Tag
 from peyvand.customers.services import display_name_for, search_key_for
@@ -218,7 +218,7 @@ CUSTOMERS, PHONES, EMAILS, ADDRESSES, CONSENTS, TAGGINGS, INTERACTIONS = (
 )
 TABLES: dict[str, tuple[str, ...]] = {
     CUSTOMERS: _columns(
-        "id created_at updated_at kind first_name last_name name display_name search_key gender birth_date "
+        "id created_at updated_at kind first_name last_name name display_name search_key sort_key gender birth_date "
         "income_bracket national_id parent_id organization_id job_title lifecycle_stage source owner_id team_id "
         "preferred_channel settlement_habit notes custom_fields last_interaction_at deleted_at"
     ),
@@ -248,7 +248,7 @@ class Generator:
     now: int
     tz_suffix: str  # "" for SQLite (naive UTC text, as Django writes it), "+00" for PostgreSQL
     orgs: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, name, is top level)
-    _keys: dict[str, str] = field(default_factory=dict)
+    _keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     _days: dict[int, str] = field(default_factory=dict)
     _codes: set[str] = field(default_factory=set)
 
@@ -290,10 +290,12 @@ class Generator:
         s = t % 86400
         return f"{day} {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}{self.tz_suffix}"
 
-    def key(self, display_name: str) -> str:
+    def keys(self, display_name: str) -> tuple[str, str]:
+        """The search and sort keys of a name, as the services compute them (names repeat: cached)."""
         cached = self._keys.get(display_name)
         if cached is None:
-            cached = self._keys[display_name] = search_key_for(display_name)
+            key = search_key_for(display_name)
+            cached = self._keys[display_name] = (key, sort_key_of_search_key(key))
         return cached
 
     def unique_code(self, make: Callable[[random.Random], str]) -> str:
@@ -392,7 +394,7 @@ class Generator:
         last_ts = self.ts(last_at) if last_at else None
         income = "" if is_org else self.income(rng)
         settlement, team_id = (rng.choice(SETTLEMENT) if is_org else ""), (team.pk if team else None)
-        head = (cid, stamp, last_ts or stamp, kind, first, last, name, display, self.key(display), gender, birth)
+        head = (cid, stamp, last_ts or stamp, kind, first, last, name, display, *self.keys(display), gender, birth)
         tail = (income, national_id, parent_id, org_id, job, stage, self.source(rng), owner_id, team_id)
         rows[CUSTOMERS].append((*head, *tail, self.channel(rng), settlement, "", "{}", last_ts, None))
 

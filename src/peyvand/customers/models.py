@@ -89,6 +89,8 @@ class Customer(TimeStampedModel):
     display_name = models.CharField(_("name"), max_length=255, editable=False)
     # Normalised (see core.text.search_key): what every search compares against.
     search_key = models.CharField(max_length=255, editable=False, default="")
+    # The same key with Persian letters in dictionary order (core.text.sort_key): what lists sort by.
+    sort_key = models.CharField(max_length=255, editable=False, default="")
 
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -151,13 +153,13 @@ class Customer(TimeStampedModel):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        # Lists walk these in name order (search_key is the normalised name) and stop at the page's end;
-        # the scope's parts (an owner, a team) and the common filters each have their own.
+        # Lists walk these in name order and stop at the page's end; the scope's parts (an owner, a team)
+        # and the common filters each have their own.
         indexes = [
-            models.Index(fields=["search_key", "id"], name="customer_name"),
-            models.Index(fields=["team", "search_key", "id"], name="customer_team_name"),
-            models.Index(fields=["owner", "search_key", "id"], name="customer_owner_name"),
-            models.Index(fields=["lifecycle_stage", "search_key", "id"], name="customer_stage_name"),
+            models.Index(fields=["sort_key", "id"], name="customer_name"),
+            models.Index(fields=["team", "sort_key", "id"], name="customer_team_name"),
+            models.Index(fields=["owner", "sort_key", "id"], name="customer_owner_name"),
+            models.Index(fields=["lifecycle_stage", "sort_key", "id"], name="customer_stage_name"),
             models.Index(fields=["last_interaction_at"], name="customer_last_interaction"),
         ]
 

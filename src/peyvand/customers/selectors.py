@@ -18,7 +18,7 @@ from peyvand.accounts.models import Role, Team, User
 from peyvand.core.national_id import normalize_national_code
 from peyvand.core.pagination import Page, after_cursor, decode_cursor, page_of
 from peyvand.core.phone import try_normalize_phone
-from peyvand.core.text import clean_text, normalize_digits, search_key
+from peyvand.core.text import clean_text, normalize_digits, search_key, sort_key_of_search_key
 from peyvand.customers.models import (
     Customer,
     CustomerAddress,
@@ -32,15 +32,16 @@ from peyvand.customers.search_index import FTS_TABLE
 
 SEARCH_LIMIT = 50
 # The orders a list can be in; each ends on a unique column so keyset pagination is exact. Names sort by
-# their normalised key, so «علي» and «علی» sort together and the order is the same on both databases.
+# their sort key (core.text.sort_key): Persian dictionary order, «علي» and «علی» together, and the same
+# order on both databases and in Python.
 LIST_ORDERS: dict[str, tuple[str, ...]] = {
-    "name": ("search_key", "id"),
-    "-name": ("-search_key", "-id"),
+    "name": ("sort_key", "id"),
+    "-name": ("-sort_key", "-id"),
     "newest": ("-id",),
     "oldest": ("id",),
 }
 NAME_ORDER = LIST_ORDERS["name"]
-SEARCH_ORDER = ("rank", "search_key", "id")
+SEARCH_ORDER = ("rank", "sort_key", "id")
 # A name fragment matching at least this many customers is searched by walking the name index.
 COMMON_MATCHES = 2000
 # A phone prefix needs this many digits after the country code (0912123 → 912123); fewer would match a
@@ -109,10 +110,9 @@ def customer_lookup_by_phone(*, user: User, phone: str) -> QuerySet[Customer]:
     number = try_normalize_phone(phone)
     if number is None:
         return Customer.objects.none()
-    # The owners first, as a literal list: with a subquery SQLite may plan the scope's OR first and read a
-    # whole team (seconds at 1M customers) before it looks at the number.
-    owners = list(CustomerPhone.objects.filter(number=number).values_list("customer_id", flat=True)[:100])
-    return customers_visible_to(user).filter(pk__in=owners)
+    # One join, driven by the number's index (the planners choose it once ANALYZE has run, see
+    # search_index.on_post_migrate); a customer holds a number once, so no DISTINCT is needed.
+    return customers_visible_to(user).filter(phones__number=number)
 
 
 def _fts_ids(words: list[str]) -> RawSQL:
@@ -122,41 +122,59 @@ def _fts_ids(words: list[str]) -> RawSQL:
     return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE search_key MATCH %s", [match])  # noqa: S608, S611
 
 
-def _fts_is_common(words: list[str]) -> bool:
-    """Whether the words match so many customers that walking the name index beats sorting the matches."""
-    match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+def _is_common(words: list[str]) -> bool:
+    """Whether the words match so many customers (COMMON_MATCHES or more) that walking the name index in
+    order, testing each name, finds a page sooner than collecting and sorting every match."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE search_key MATCH %s LIMIT %s)",  # noqa: S608
-            [match, COMMON_MATCHES],
-        )
+        if connection.vendor == "sqlite":
+            match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+            sql = f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE search_key MATCH %s LIMIT %s)"  # noqa: S608
+            cursor.execute(sql, [match, COMMON_MATCHES])
+        else:
+            like = " AND ".join(["search_key LIKE %s"] * len(words))
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM customers_customer WHERE {like} LIMIT %s) AS m"  # noqa: S608
+            cursor.execute(sql, [*(f"%{_escape_like(w)}%" for w in words), COMMON_MATCHES])
         return bool(cursor.fetchone()[0] >= COMMON_MATCHES)
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _name_match(words: list[str]) -> Q:
-    """Every word must occur in the search key, answered from each database's trigram index."""
+    """Every word must occur in the search key, answered from each database's trigram index; for very
+    common words the condition is written so that the index is not used (see _is_common)."""
     condition = Q()
     long_words = [w for w in words if len(w) >= 3]
     short = [w for w in words if len(w) < 3]
-    if connection.vendor == "sqlite":
-        if long_words:
-            if _fts_is_common(long_words):
-                # "+id IN (...)" keeps SQLite from driving the query by the (huge) match list, so it walks
-                # the name index in order and stops at the page's end.
-                ids = _fts_ids(long_words)
+    common = bool(long_words) and _is_common(long_words)
+    if long_words and connection.vendor == "sqlite":
+        ids = _fts_ids(long_words)
+        if common:
+            # "+id IN (...)": SQLite may not drive the query by the match list, so it walks the name index.
+            condition &= Q(
+                RawSQL(  # noqa: S611 - built from _fts_ids, parameters kept separate
+                    f'+"customers_customer"."id" IN ({ids.sql})', ids.params, output_field=BooleanField()
+                )
+            )
+        else:
+            condition &= Q(pk__in=ids)
+    elif long_words:
+        for w in long_words:
+            if common:
+                # An expression the pg_trgm index cannot serve, so PostgreSQL walks the name index instead.
                 condition &= Q(
-                    RawSQL(  # noqa: S611 - built from _fts_ids, parameters kept separate
-                        f'+"customers_customer"."id" IN ({ids.sql})', ids.params, output_field=BooleanField()
+                    RawSQL(
+                        '("customers_customer"."search_key" || \'\') LIKE %s',
+                        [f"%{_escape_like(w)}%"],
+                        output_field=BooleanField(),
                     )
                 )
             else:
-                condition &= Q(pk__in=_fts_ids(long_words))
-    else:
-        for w in long_words:
-            condition &= Q(search_key__contains=w)  # LIKE '%w%' served by the pg_trgm GIN index
+                condition &= Q(search_key__contains=w)  # LIKE '%w%' served by the pg_trgm GIN index
     if short and not long_words:
         # Too short for trigrams: the name must start with it (a range on the name index).
-        condition &= _prefix("search_key", short[0])
+        condition &= _prefix("sort_key", sort_key_of_search_key(short[0]))
         short = short[1:]
     for w in short:
         condition &= Q(search_key__contains=w)
@@ -234,9 +252,9 @@ def _identifier_phases(query: SearchQuery) -> list[Q]:
 
 def _name_phases(query: SearchQuery) -> list[Q]:
     """Rank 1: the name is exactly the query; 2: it starts with it; 3: it holds every word somewhere."""
-    whole = "".join(query.words)
-    starts = _prefix("search_key", whole)
-    return [Q(search_key=whole), starts & ~Q(search_key=whole), _name_match(query.words) & ~starts]
+    key = sort_key_of_search_key("".join(query.words))
+    starts = _prefix("sort_key", key)
+    return [Q(sort_key=key), starts & ~Q(sort_key=key), _name_match(query.words) & ~starts]
 
 
 def scope_branches(user: User | Any) -> list[dict[str, int]]:
@@ -359,7 +377,7 @@ def customer_search(*, user: User, text: str, limit: int = SEARCH_LIMIT) -> list
 
 def _prefix(field: str, value: str) -> Q:
     """`field` starts with `value`, in the form each database answers from an index: LIKE 'v%' on
-    PostgreSQL (search_key is C-collated, the others have text_pattern_ops indexes), a range on SQLite
+    PostgreSQL (sort_key is C-collated, the others have text_pattern_ops indexes), a range on SQLite
     (whose LIKE is case-insensitive and so skips the B-tree index)."""
     if connection.vendor == "postgresql":
         return Q(**{f"{field}__startswith": value})

@@ -19,7 +19,7 @@ from peyvand.accounts.selectors import teams_visible_to, users_visible_to
 from peyvand.core.jalali import parse_date
 from peyvand.core.national_id import is_valid_legal_id, is_valid_national_code, normalize_national_code
 from peyvand.core.phone import InvalidPhone, normalize_phone
-from peyvand.core.text import clean_text, normalize_digits, search_key
+from peyvand.core.text import clean_text, normalize_digits, search_key, sort_key_of_search_key
 from peyvand.customers.models import (
     CONSENT_CHANNELS,
     AddressKind,
@@ -424,6 +424,7 @@ def _apply(customer: Customer, values: Mapping[str, Any]) -> None:
         kind=customer.kind, first_name=customer.first_name, last_name=customer.last_name, name=customer.name
     )
     customer.search_key = search_key_for(customer.display_name)
+    customer.sort_key = sort_key_of_search_key(customer.search_key)
     customer.save()
     if "phones" in values:
         customer.phones.all().delete()
