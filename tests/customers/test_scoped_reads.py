@@ -1,6 +1,7 @@
 """Reads built from the scope's parts (own customers, each team) give the same answers as the scope."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -80,3 +81,22 @@ def test_lists_are_in_persian_dictionary_order(admin, api_client):
         CustomerFactory(first_name=name, last_name="")
     listed = [item["display_name"] for item in api_client(admin).get("/api/v1/customers").json()["items"]]
     assert listed == ["آرش", "پارسا", "چنگیز", "ژاله", "کریم", "گلناز", "لیلا", "نوری", "یاسر"]
+
+
+def test_the_sort_key_migration_computes_what_the_services_store(admin):
+    from django.db import connection
+
+    from peyvand.core.text import sort_key
+    from peyvand.customers.models import Customer
+
+    people = [CustomerFactory(first_name=n, last_name="گودرزی") for n in ("پرستو", "ژیلا", "Ali", "چکاوک")]
+    Customer.objects.update(sort_key="")
+    migration = __import__("peyvand.customers.migrations.0004_fill_sort_key", fromlist=["forwards"])
+    # A stand-in for the schema editor: the real one cannot open inside the test's transaction on SQLite.
+    editor = SimpleNamespace(
+        connection=connection, execute=lambda sql, params: connection.cursor().execute(sql, params)
+    )
+    migration.forwards(None, editor)
+    for person in people:
+        person.refresh_from_db()
+        assert person.sort_key == sort_key(person.display_name)

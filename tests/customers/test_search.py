@@ -198,3 +198,12 @@ def test_renaming_a_customer_updates_what_search_finds(api_client, agent_a, nois
 def test_odd_queries_answer_without_error(api_client, agent_a, team_a, noise, query):
     response = api_client(agent_a).get("/api/v1/customers", {"q": query})
     assert response.status_code == 200
+
+
+def test_the_start_of_an_e_mail_address_finds_its_owner_and_latin_names_still_match(agent_a, api_client):
+    owner = CustomerFactory(team=agent_a.team, first_name="بهروز", last_name="ابراهیمی")
+    owner.emails.create(email="behrouz.ebrahimi@example.ir", kind="work", is_primary=True)
+    latin = CustomerFactory(team=agent_a.team, first_name="Behrouz", last_name="Tehrani")
+    client = api_client(agent_a)
+    assert via_api(client, "behrouz.eb") == [owner.pk]
+    assert via_api(client, "Behrou") == [owner.pk, latin.pk]  # the address first, then the name

@@ -48,6 +48,7 @@ COMMON_MATCHES = 2000
 # good part of all customers.
 MIN_PHONE_DIGITS = 6
 _PHONEISH = re.compile(r"^[+()\d\s\-]{4,}$")
+_EMAIL_START = re.compile(r"[a-z0-9][a-z0-9._%+\-]{2,}", re.IGNORECASE)
 
 
 def customers_visible_to(user: User | Any) -> QuerySet[Customer]:
@@ -188,9 +189,12 @@ class SearchQuery:
     email: str | None
     national_id: str | None
     words: list[str]
+    # A Latin word without "@" («behrouz.e») may be the start of an e-mail address as well as a name.
+    email_start: str | None = None
 
     @property
     def is_identifier(self) -> bool:
+        """Only identifiers are searched: a phone number, a whole e-mail address or a national code."""
         return bool(self.phone_prefix or self.email or self.national_id)
 
 
@@ -222,7 +226,8 @@ def parse_search(text: str) -> SearchQuery:
     if bare.isdigit() and 8 <= len(bare) <= 11:
         national_id = normalize_national_code(bare) if len(bare) <= 10 else bare
     words = [k for k in (search_key(w) for w in re.split(r"[\s\u200c]+", text)) if k]
-    return SearchQuery(text, phone_prefix, email, national_id, words)
+    email_start = ascii_text.lower() if _EMAIL_START.fullmatch(ascii_text) and not ascii_text.isdigit() else None
+    return SearchQuery(text, phone_prefix, email, national_id, words, email_start)
 
 
 def _identifier_phases(query: SearchQuery) -> list[Q]:
@@ -236,7 +241,9 @@ def _identifier_phases(query: SearchQuery) -> list[Q]:
             starts.append(CustomerPhone.objects.filter(_prefix("number", query.phone_prefix)).values("customer_id"))
     if query.email:
         exact.append(CustomerEmail.objects.filter(email=query.email).values("customer_id"))
-        starts.append(CustomerEmail.objects.filter(_prefix("email", query.email)).values("customer_id"))
+    if query.email or query.email_start:
+        start = query.email or query.email_start or ""
+        starts.append(CustomerEmail.objects.filter(_prefix("email", start)).values("customer_id"))
     if query.national_id:
         exact.append(Customer.objects.filter(national_id=query.national_id).values("id"))
 
@@ -244,9 +251,9 @@ def _identifier_phases(query: SearchQuery) -> list[Q]:
         parts = [part.order_by() for part in parts]  # a compound statement takes no ORDER BY in its parts
         return Q(pk__in=parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else Q(pk__in=parts[0])
 
-    phases = [union(exact)]
+    phases = [union(exact)] if exact else []
     if starts:
-        phases.append(union(starts) & ~phases[0])
+        phases.append(union(starts) & ~phases[0] if phases else union(starts))
     return phases
 
 
@@ -345,18 +352,21 @@ def customer_list_page(
         after = decode_cursor(cursor, len(fields)) if cursor else None
         return page_of(_merged(user, where, fields, after, limit + 1, related), order=fields, limit=limit)
     query = parse_search(text)
-    if query.is_identifier:
-        phases = _identifier_phases(query)
-    elif query.words:
-        phases = _name_phases(query)
-    else:
+    # Best first: exact identifiers, identifiers starting with the text, then names (exact, starting with
+    # it, holding it). The phases are disjoint, so a customer appears once across all pages.
+    phases = _identifier_phases(query)
+    if query.words and not query.is_identifier:
+        found_by_identifier = Q()
+        for phase in phases:
+            found_by_identifier |= phase
+        phases += [phase & ~found_by_identifier if phases else phase for phase in _name_phases(query)]
+    if not phases:
         return Page([], None)
     start_rank, after = 0, None
     if cursor:
-        rank, *after = decode_cursor(cursor, len(SEARCH_ORDER))
-        if not isinstance(rank, int):
+        start_rank, *after = decode_cursor(cursor, len(SEARCH_ORDER))
+        if not isinstance(start_rank, int):
             raise ValidationError({"cursor": [_("This cursor is not valid; start from the first page.")]})
-        start_rank = rank - (0 if query.is_identifier else 1)
     rows: list[Customer] = []
     for index, phase in enumerate(phases):
         if index < start_rank or len(rows) > limit:
@@ -365,7 +375,7 @@ def customer_list_page(
             user, where & phase, NAME_ORDER, after if index == start_rank else None, limit + 1 - len(rows), related
         )
         for row in found:
-            row.rank = index + (0 if query.is_identifier else 1)  # type: ignore[attr-defined]
+            row.rank = index  # type: ignore[attr-defined]
         rows += found
     return page_of(rows, order=SEARCH_ORDER, limit=limit)
 
