@@ -147,3 +147,25 @@ def test_the_phone_validator_refuses_bad_numbers_with_its_code():
     with pytest.raises(ValidationError) as caught:
         validate_phone("0912")
     assert caught.value.code == "invalid_phone"
+
+
+@given(
+    st.integers(min_value=9_100_000_000, max_value=9_399_999_999),
+    st.sampled_from(["0{n}", "+98 {n}", "0098-{n}", "98{n}", "{n}", "(0{a}) {b}-{c}"]),
+)
+def test_the_mobile_fast_path_agrees_with_the_full_parser(n, form):
+    from peyvand.core.phone import iranian_mobile_e164
+
+    digits = str(n)
+    written = form.format(n=digits, a=digits[:3], b=digits[3:6], c=digits[6:])
+    assert iranian_mobile_e164(written) == "+98" + digits
+    assert iranian_mobile_e164(to_persian_digits(written)) == "+98" + digits
+    if try_normalize_phone(written) is not None:
+        assert try_normalize_phone(written) == iranian_mobile_e164(written)
+
+
+def test_the_mobile_fast_path_leaves_other_numbers_to_the_parser():
+    from peyvand.core.phone import iranian_mobile_e164
+
+    for other in ("02188881234", "+44 20 7946 0958", "0912123456", "091212345678", "call 09121234567", ""):
+        assert iranian_mobile_e164(other) is None

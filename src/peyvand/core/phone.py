@@ -62,6 +62,20 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     return phonenumbers.format_number(_parse(raw, region), PhoneNumberFormat.E164)
 
 
+_IRANIAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?(9\d{9})")
+_SEPARATORS = str.maketrans("", "", " -()\u200c\u200e\u200f.")
+
+
+def iranian_mobile_e164(raw: str) -> str | None:
+    """E.164 for an Iranian mobile number in any common form, by pattern alone, or None.
+
+    A fast path for look-ups (caller-ID runs it on every call): it does not check that the number's range
+    is allocated, so it is for finding stored numbers, never for accepting new ones.
+    """
+    match = _IRANIAN_MOBILE.fullmatch(normalize_digits(raw).translate(_SEPARATORS))
+    return "+98" + match.group(1) if match else None
+
+
 def try_normalize_phone(raw: str | None, region: str | None = None) -> str | None:
     """Like :func:`normalize_phone`, but None instead of raising (for imports and caller-ID lookups)."""
     if raw is None:

@@ -80,7 +80,9 @@ def customer_list(request: AuthedRequest, filters: Query[CustomerFilters]) -> An
 
 @router.get("/lookup", response=list[CustomerOut], summary="Caller-ID: customers owning a phone number")
 def customer_lookup(request: AuthedRequest, phone: str = params.Query(..., max_length=40)) -> Any:
-    return list(_full(selectors.customer_lookup_by_phone(user=request.auth, phone=phone))[:20])
+    found = list(selectors.customer_lookup_by_phone(user=request.auth, phone=phone))
+    prefetch_related_objects(found, "phones", "emails", "addresses", "tags", "consents")
+    return found
 
 
 @router.post("", response={201: CustomerOut}, summary="Create a customer")
