@@ -1,51 +1,38 @@
-"""Writes to the customer database: every change validated, permission-checked, atomic and kept in history."""
+"""Checking and normalising what callers send before anything is written; the shared permission check."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
-from django.db.models import Max
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.accounts.models import Role, User
+from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
 from peyvand.core.jalali import parse_date
 from peyvand.core.national_id import is_valid_legal_id, is_valid_national_code, normalize_national_code
 from peyvand.core.phone import InvalidPhone, normalize_phone
-from peyvand.core.text import clean_text, normalize_digits, search_key, sort_key_of_search_key
+from peyvand.core.text import clean_text, normalize_digits, search_key
 from peyvand.customers.models import (
-    CONSENT_CHANNELS,
     AddressKind,
-    Consent,
-    ConsentMethod,
     ContactChannel,
     Customer,
     CustomerAddress,
-    CustomerEmail,
     CustomerKind,
-    CustomerPhone,
-    CustomerRevision,
     CustomField,
     CustomFieldType,
-    Direction,
     EmailKind,
     Gender,
     IncomeBracket,
-    Interaction,
-    InteractionChannel,
     LifecycleStage,
     PhoneKind,
-    RevisionAction,
     SettlementHabit,
     Source,
-    Tag,
 )
 from peyvand.customers.selectors import customers_visible_to
 
@@ -371,269 +358,6 @@ def _would_cycle(instance: Customer, target: Customer) -> bool:
     return False
 
 
-# --- history --------------------------------------------------------------------------------------------
-
-
-def customer_snapshot(customer: Customer) -> dict[str, Any]:
-    """Everything a restore puts back, as JSON."""
-    snap: dict[str, Any] = {"kind": customer.kind}
-    for field in SCALAR_FIELDS:
-        value = getattr(customer, field)
-        snap[field] = value.isoformat() if isinstance(value, date | datetime) else value
-    snap["phones"] = [{"number": p.number, "kind": p.kind, "is_primary": p.is_primary} for p in customer.phones.all()]
-    snap["emails"] = [{"email": e.email, "kind": e.kind, "is_primary": e.is_primary} for e in customer.emails.all()]
-    snap["addresses"] = [
-        {k: getattr(a, k) for k in ("kind", "province", "city", "line", "postal_code", "is_primary")}
-        for a in customer.addresses.all()
-    ]
-    snap["tags"] = sorted(t.name for t in customer.tags.all())
-    return snap
-
-
-def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
-    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
-
-
-def _record(
-    *, customer: Customer, by: User | None, action: str, before: Mapping[str, Any], restored_from: int | None = None
-) -> CustomerRevision | None:
-    after = customer_snapshot(customer)
-    changes = _diff(before, after)
-    if action == RevisionAction.UPDATE and not changes:
-        return None
-    last = CustomerRevision.objects.filter(customer=customer).aggregate(n=Max("number"))["n"] or 0
-    return CustomerRevision.objects.create(
-        customer=customer,
-        number=last + 1,
-        action=action,
-        changes=changes,
-        snapshot=after,
-        restored_from=restored_from,
-        by=by,
-    )
-
-
-# --- writes ---------------------------------------------------------------------------------------------
-
-
-def _apply(customer: Customer, values: Mapping[str, Any]) -> None:
-    for field in SCALAR_FIELDS:
-        if field in values:
-            setattr(customer, field, values[field])
-    customer.display_name = display_name_for(
-        kind=customer.kind, first_name=customer.first_name, last_name=customer.last_name, name=customer.name
-    )
-    customer.search_key = search_key_for(customer.display_name)
-    customer.sort_key = sort_key_of_search_key(customer.search_key)
-    customer.save()
-    if "phones" in values:
-        customer.phones.all().delete()
-        CustomerPhone.objects.bulk_create(CustomerPhone(customer=customer, **p) for p in values["phones"])
-    if "emails" in values:
-        customer.emails.all().delete()
-        CustomerEmail.objects.bulk_create(CustomerEmail(customer=customer, **e) for e in values["emails"])
-    if "addresses" in values:
-        customer.addresses.all().delete()
-        CustomerAddress.objects.bulk_create(CustomerAddress(customer=customer, **a) for a in values["addresses"])
-    if "tags" in values:
-        tags = [Tag.objects.get_or_create(name=name)[0] for name in values["tags"]]
-        customer.tags.set(tags)
-
-
 def _require_visible(customer: Customer, by: User) -> None:
     if not customers_visible_to(by).filter(pk=customer.pk).exists():
         raise Customer.DoesNotExist
-
-
-@transaction.atomic
-def customer_create(*, by: User, data: Mapping[str, Any]) -> Customer:
-    values = _clean(data=data, by=by, instance=None)
-    if not by.is_admin_role:
-        # Staff who are not admins keep what they create within their own reach.
-        values.setdefault("team_id", by.team_id)
-        if by.role == Role.AGENT:
-            values.setdefault("owner_id", by.pk)
-            if values.get("owner_id") != by.pk and values.get("team_id") != by.team_id:
-                raise ValidationError({"team_id": [_("You can only create customers for your own team.")]})
-    customer = Customer(kind=values["kind"])
-    _apply(customer, values)
-    _record(customer=customer, by=by, action=RevisionAction.CREATE, before={})
-    return customer
-
-
-@transaction.atomic
-def customer_update(*, customer: Customer, by: User, data: Mapping[str, Any]) -> Customer:
-    _require_visible(customer, by)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    values = _clean(data=data, by=by, instance=customer)
-    before = customer_snapshot(customer)
-    _apply(customer, values)
-    if by.role == Role.AGENT and not customers_visible_to(by).filter(pk=customer.pk).exists():
-        raise ValidationError({"owner_id": [_("This change would move the customer out of your reach.")]})
-    _record(customer=customer, by=by, action=RevisionAction.UPDATE, before=before)
-    return customer
-
-
-@transaction.atomic
-def customer_delete(*, customer: Customer, by: User) -> None:
-    _require_visible(customer, by)
-    if by.role == Role.AGENT and not by.is_admin_role:
-        raise PermissionDenied(_("Only a manager or an administrator can delete customers."))
-    before = customer_snapshot(customer)
-    customer.deleted_at = timezone.now()
-    customer.save(update_fields=["deleted_at", "updated_at"])
-    _record(customer=customer, by=by, action=RevisionAction.DELETE, before=before)
-
-
-@transaction.atomic
-def customer_restore(*, customer: Customer, revision: CustomerRevision, by: User) -> Customer:
-    """Put the customer back as it was at `revision`; the restore is itself a new revision."""
-    _require_visible(customer, by)
-    if not (by.is_admin_role or by.role == Role.MANAGER):
-        raise PermissionDenied(_("Only a manager or an administrator can restore an earlier version."))
-    if revision.customer_id != customer.pk:
-        raise ValidationError({"revision": [_("That version belongs to another customer.")]})
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    before = customer_snapshot(customer)
-    snap = dict(revision.snapshot)
-    values = {k: snap[k] for k in (*SCALAR_FIELDS, *LIST_FIELDS) if k in snap}
-    if values.get("birth_date"):
-        values["birth_date"] = date.fromisoformat(values["birth_date"])
-    # References that have since gone (a deleted team or user) are dropped rather than failing the restore.
-    from peyvand.accounts.models import Team
-
-    if values.get("team_id") and not Team.objects.filter(pk=values["team_id"]).exists():
-        values["team_id"] = None
-    if values.get("owner_id") and not User.objects.filter(pk=values["owner_id"]).exists():
-        values["owner_id"] = None
-    for ref in ("parent_id", "organization_id"):
-        if values.get(ref) and not Customer.objects.filter(pk=values[ref], deleted_at__isnull=True).exists():
-            values[ref] = None
-    _apply(customer, values)
-    _record(customer=customer, by=by, action=RevisionAction.RESTORE, before=before, restored_from=revision.number)
-    return customer
-
-
-@transaction.atomic
-def consent_set(
-    *,
-    customer: Customer,
-    by: User | None,
-    channel: str,
-    granted: bool,
-    method: str,
-    note: str = "",
-    recorded_at: datetime | None = None,
-) -> Consent:
-    """Record the customer's yes or no for one channel; the change is also written to the timeline."""
-    if by is not None:
-        _require_visible(customer, by)
-    errors = _Errors()
-    if channel not in CONSENT_CHANNELS:
-        errors.add("channel", _("Consent is recorded for SMS, e-mail and calls."))
-    if method not in ConsentMethod.values:
-        errors.add("method", _("Say how the consent was given."))
-    when = recorded_at or timezone.now()
-    if when > timezone.now() + timedelta(minutes=5):
-        errors.add("recorded_at", _("Consent cannot be recorded in the future."))
-    errors.raise_if_any()
-    consent, _created = Consent.objects.update_or_create(
-        customer=customer,
-        channel=channel,
-        defaults={"granted": granted, "method": method, "note": note.strip(), "recorded_at": when, "recorded_by": by},
-    )
-    label = ContactChannel(channel).label
-    interaction_create(
-        customer=customer,
-        by=by,
-        channel=InteractionChannel.SYSTEM,
-        direction=Direction.INTERNAL,
-        subject=(_("Consent given for %(channel)s") if granted else _("Consent withdrawn for %(channel)s"))
-        % {"channel": label},
-        body=note,
-        occurred_at=when,
-        related=consent,
-        check_visible=False,
-    )
-    return consent
-
-
-@transaction.atomic
-def interaction_create(
-    *,
-    customer: Customer,
-    by: User | None,
-    channel: str,
-    direction: str,
-    subject: str = "",
-    body: str = "",
-    occurred_at: datetime | None = None,
-    duration_seconds: int | None = None,
-    related: models.Model | None = None,
-    check_visible: bool = True,
-) -> Interaction:
-    """Write one event to the customer's timeline; every module calls this rather than creating rows."""
-    if check_visible and by is not None:
-        _require_visible(customer, by)
-    errors = _Errors()
-    if channel not in InteractionChannel.values:
-        errors.add("channel", _("Unknown channel."))
-    if direction not in Direction.values:
-        errors.add("direction", _("Unknown direction."))
-    if duration_seconds is not None and duration_seconds < 0:
-        errors.add("duration_seconds", _("A duration cannot be negative."))
-    if not subject.strip() and not body.strip():
-        errors.add("subject", _("Write a subject or some details."))
-    errors.raise_if_any()
-    when = occurred_at or timezone.now()
-    interaction = Interaction.objects.create(
-        customer=customer,
-        by=by,
-        channel=channel,
-        direction=direction,
-        subject=subject.strip()[:255],
-        body=body.strip(),
-        occurred_at=when,
-        duration_seconds=duration_seconds,
-        related_type=ContentType.objects.get_for_model(related) if related is not None else None,
-        related_id=str(related.pk) if related is not None else "",
-    )
-    Customer.objects.filter(pk=customer.pk).filter(
-        models.Q(last_interaction_at__isnull=True) | models.Q(last_interaction_at__lt=when)
-    ).update(last_interaction_at=when)
-    return interaction
-
-
-@transaction.atomic
-def interaction_update(*, interaction: Interaction, by: User, data: Mapping[str, Any]) -> Interaction:
-    _require_visible(interaction.customer, by)
-    if interaction.by_id != by.pk and not (by.is_admin_role or by.role == Role.MANAGER):
-        raise PermissionDenied(_("Only its author or a manager can change an interaction."))
-    errors = _Errors()
-    for key in data:
-        if key not in {"subject", "body", "occurred_at", "duration_seconds"}:
-            errors.add(key, _("Unknown field."))
-    errors.raise_if_any()
-    # Only the duration may be emptied; the other columns are NOT NULL (a null here used to be a 500).
-    for key in ("subject", "body", "occurred_at"):
-        if key in data and data[key] is None:
-            errors.add(key, _("This field cannot be empty."))
-    subject = data.get("subject", interaction.subject) or ""
-    body = data.get("body", interaction.body) or ""
-    if not subject.strip() and not body.strip():
-        errors.add("subject", _("Write a subject or some details."))
-    if (data.get("duration_seconds") or 0) < 0:
-        errors.add("duration_seconds", _("A duration cannot be negative."))
-    errors.raise_if_any()
-    for key, value in data.items():
-        setattr(interaction, key, value.strip() if isinstance(value, str) else value)
-    interaction.save(update_fields=[*data.keys(), "updated_at"])
-    return interaction
-
-
-@transaction.atomic
-def interaction_delete(*, interaction: Interaction, by: User) -> None:
-    _require_visible(interaction.customer, by)
-    if interaction.by_id != by.pk and not (by.is_admin_role or by.role == Role.MANAGER):
-        raise PermissionDenied(_("Only its author or a manager can delete an interaction."))
-    interaction.delete()
