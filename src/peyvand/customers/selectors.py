@@ -134,9 +134,14 @@ def customer_lookup_by_phone(*, user: User, phone: str, limit: int = 20) -> RawQ
     return Customer.objects.raw(sql, params)
 
 
+def _fts_match(words: list[str]) -> str:
+    """An FTS5 query requiring every word, each quoted as a phrase."""
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
 def _fts_ids(words: list[str]) -> RawSQL:
     """Rowids whose search key holds every word (SQLite's FTS5 trigram index; words of 3+ letters)."""
-    match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    match = _fts_match(words)
     # The table name is a constant and the words travel as a parameter.
     return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE search_key MATCH %s", [match])  # noqa: S608, S611
 
@@ -144,7 +149,7 @@ def _fts_ids(words: list[str]) -> RawSQL:
 def _is_common(words: list[str]) -> bool:
     """Whether the words match so many customers (COMMON_MATCHES or more) that walking the name index in
     order, testing each name, finds a page sooner than collecting and sorting every match (SQLite)."""
-    match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    match = _fts_match(words)
     sql = f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE search_key MATCH %s LIMIT %s)"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, COMMON_MATCHES])

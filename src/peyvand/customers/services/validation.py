@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -86,51 +86,72 @@ class _Errors:
             raise ValidationError(self.fields)
 
 
-def _clean_phones(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dict[str, Any]]:
-    phones: list[dict[str, Any]] = []
+def _clean_contact_rows(
+    raw: Iterable[Mapping[str, Any]],
+    errors: _Errors,
+    *,
+    name: str,
+    field: str,
+    normalise: Callable[[str], str],
+    invalid: str,
+    kinds: type[models.TextChoices],
+    default_kind: str,
+    unknown_kind: str,
+) -> list[dict[str, Any]]:
+    """Rows of phones or e-mails: each value normalised (or reported by its position), its type checked,
+    repeats dropped, exactly one primary."""
+    rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         try:
-            number = normalize_phone(str(item.get("number", "")))
-        except InvalidPhone:
-            errors.add(
-                f"phones.{i}.number", _("“%(value)s” is not a valid phone number.") % {"value": item.get("number", "")}
-            )
+            value = normalise(str(item.get(field, "")))
+        except (InvalidPhone, ValidationError):
+            errors.add(f"{name}.{i}.{field}", invalid % {"value": item.get(field, "")})
             continue
-        kind = item.get("kind") or PhoneKind.MOBILE
-        if kind not in PhoneKind.values:
-            errors.add(f"phones.{i}.kind", _("Unknown phone type."))
+        kind = item.get("kind") or default_kind
+        if kind not in kinds.values:
+            errors.add(f"{name}.{i}.kind", unknown_kind)
             continue
-        if number in seen:
+        if value in seen:
             continue
-        seen.add(number)
-        phones.append({"number": number, "kind": kind, "is_primary": bool(item.get("is_primary"))})
-    _one_primary(phones)
-    return phones
+        seen.add(value)
+        rows.append({field: value, "kind": kind, "is_primary": bool(item.get("is_primary"))})
+    _one_primary(rows)
+    return rows
+
+
+def _normalise_email(raw: str) -> str:
+    email = normalize_digits(raw).strip().lower()
+    validate_email(email)
+    return email
+
+
+def _clean_phones(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dict[str, Any]]:
+    return _clean_contact_rows(
+        raw,
+        errors,
+        name="phones",
+        field="number",
+        normalise=normalize_phone,
+        invalid=_("“%(value)s” is not a valid phone number."),
+        kinds=PhoneKind,
+        default_kind=PhoneKind.MOBILE,
+        unknown_kind=_("Unknown phone type."),
+    )
 
 
 def _clean_emails(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dict[str, Any]]:
-    emails: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for i, item in enumerate(raw):
-        email = normalize_digits(str(item.get("email", ""))).strip().lower()
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors.add(
-                f"emails.{i}.email", _("“%(value)s” is not a valid e-mail address.") % {"value": item.get("email", "")}
-            )
-            continue
-        kind = item.get("kind") or EmailKind.WORK
-        if kind not in EmailKind.values:
-            errors.add(f"emails.{i}.kind", _("Unknown e-mail type."))
-            continue
-        if email in seen:
-            continue
-        seen.add(email)
-        emails.append({"email": email, "kind": kind, "is_primary": bool(item.get("is_primary"))})
-    _one_primary(emails)
-    return emails
+    return _clean_contact_rows(
+        raw,
+        errors,
+        name="emails",
+        field="email",
+        normalise=_normalise_email,
+        invalid=_("“%(value)s” is not a valid e-mail address."),
+        kinds=EmailKind,
+        default_kind=EmailKind.WORK,
+        unknown_kind=_("Unknown e-mail type."),
+    )
 
 
 def _clean_addresses(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dict[str, Any]]:
