@@ -361,3 +361,37 @@ def test_pages_carry_no_inline_script_and_send_the_csrf_token_to_htmx(agent_a, c
     page = client_for(agent_a).get(reverse("customers:detail", args=[customer_a.pk])).content.decode()
     assert "X-CSRFToken" in page
     assert "<script>" not in page and "<script " not in page.replace('<script src="', "")
+
+
+def test_organisation_select_is_searched_as_one_types_and_only_offers_visible_ones(agent_a, team_a, team_b):
+    mine = OrganizationFactory(team=team_a, name="پتروشيمي بندر امام")  # stored with Arabic ي
+    OrganizationFactory(team=team_b, name="پتروشیمی جم")  # another team's
+    OrganizationFactory(team=team_a, name="بانک ملت")
+    client = client_for(agent_a)
+    url = reverse("customers:organization_options")
+    html = client.get(url, {"org_q": "پتروشیمی", "field": "organization_id"}).content.decode()
+    assert f'value="{mine.pk}"' in html
+    assert "جم" not in html and "ملت" not in html
+    # The organisation already chosen stays in the select, selected, whatever is typed.
+    chosen = OrganizationFactory(team=team_a, name="ایران خودرو")
+    html = client.get(url, {"org_q": "پتروشیمی", "field": "organization_id", "organization_id": chosen.pk}).content
+    assert f'<option value="{chosen.pk}" selected>'.encode() in html
+    # An organisation being edited is never offered as its own parent.
+    html = client.get(url, {"org_q": "پتروشیمی", "field": "parent_id", "exclude": mine.pk}).content.decode()
+    assert f'value="{mine.pk}"' not in html
+
+
+def test_any_visible_organisation_can_be_chosen_not_only_those_listed_first(agent_a, team_a, team_b):
+    first = [OrganizationFactory(team=team_a, name=f"الف {i:03d}") for i in range(35)]
+    last = OrganizationFactory(team=team_a, name="ی آخر")
+    hidden = OrganizationFactory(team=team_b, name="ی دیگر")
+    client = client_for(agent_a)
+    page = client.get(reverse("customers:create") + "?kind=person").content.decode()
+    assert f'value="{first[0].pk}"' in page and f'value="{last.pk}"' not in page  # only the first ones listed
+    response = client.post(reverse("customers:create"), _person_form(organization_id=str(last.pk)))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Customer.objects.get(last_name="رضایی").organization_id == last.pk
+    response = client.post(reverse("customers:create"), _person_form(last_name="نوری", organization_id=str(hidden.pk)))
+    assert response.status_code == 200
+    assert "چنین سازمانی وجود ندارد." in response.content.decode()  # pages are in Persian by default
+    assert not Customer.objects.filter(last_name="نوری").exists()

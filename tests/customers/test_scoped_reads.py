@@ -100,3 +100,36 @@ def test_the_sort_key_migration_computes_what_the_services_store(admin):
     for person in people:
         person.refresh_from_db()
         assert person.sort_key == sort_key(person.display_name)
+
+
+def test_caller_id_gives_the_pop_up_each_visible_owner_of_the_number(agent_a, manager_a, team_a, team_a_sub, team_b):
+    org = OrganizationFactory(team=team_a, name="فولاد مبارکه")
+    mine = CustomerFactory(
+        team=team_a, first_name="علی", last_name="رضایی", organization=org, job_title="مدیر خرید", phone="+989121234567"
+    )
+    below = CustomerFactory(team=team_a_sub, phone="+989121234567")
+    other = CustomerFactory(team=team_b, phone="+989121234567")
+    gone = CustomerFactory(team=team_a, phone="+989121234567", deleted_at=timezone.now())
+
+    found = selectors.customer_lookup_by_phone(user=agent_a, phone="۰۹۱۲ ۱۲۳ ۴۵۶۷")
+    assert found == [
+        selectors.CallerMatch(
+            id=mine.pk,
+            kind="person",
+            display_name="علی رضایی",
+            lifecycle_stage=mine.lifecycle_stage,
+            organization_id=org.pk,
+            job_title="مدیر خرید",
+            owner_id=mine.owner_id,
+            team_id=team_a.pk,
+            preferred_channel=mine.preferred_channel,
+        )
+    ]
+    # A manager also sees the sub-team's customer; nobody sees another team's or a deleted one.
+    assert [m.id for m in selectors.customer_lookup_by_phone(user=manager_a, phone="09121234567")] == [
+        mine.pk,
+        below.pk,
+    ]
+    assert other.pk not in {m.id for m in selectors.customer_lookup_by_phone(user=manager_a, phone="09121234567")}
+    assert gone.pk not in {m.id for m in selectors.customer_lookup_by_phone(user=manager_a, phone="09121234567")}
+    assert selectors.customer_lookup_by_phone(user=SimpleNamespace(is_authenticated=False), phone="09121234567") == []

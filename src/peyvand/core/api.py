@@ -84,8 +84,55 @@ class PeyvandAPI(NinjaAPI):
                 pattern.callback = _unknown_path
             else:
                 pattern.callback = _json_method_not_allowed(pattern.callback)
-        patterns.append(re_path(r"^.*$", _unknown_path, name="unknown-path"))
+        # [\s\S], not ".": a path holding a newline is unknown too, not left to the HTML 404 of the pages.
+        patterns.append(re_path(r"^[\s\S]*$", _unknown_path, name="unknown-path"))
         return patterns
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's schema, plus the error answers each operation can give, all in the one error shape."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for operation in (op for item in schema.get("paths", {}).values() for op in item.values()):
+            responses = operation.setdefault("responses", {})
+            codes = ["401", "429"] if operation.get("security") else []
+            if operation.get("parameters") or operation.get("requestBody"):
+                codes.append("422")
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                codes.append("404")
+            for code in codes:
+                responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], **ref})
+            responses.setdefault("default", {"description": ERROR_DESCRIPTIONS["default"], **ref})
+        return schema
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "description": "stable, for programs: invalid, not_found, …"},
+                "message": {"type": "string", "description": "for people, in the request's language"},
+                "fields": {
+                    "type": "object",
+                    "description": "each invalid field with its messages",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "401": "No valid API token (or session).",
+    "404": "No such record, or not one you may see.",
+    "422": "Some input is not valid; `fields` names each field.",
+    "429": "Rate limit reached; `Retry-After` says when to try again.",
+    "default": "Any other error (403 not allowed, 405 method not allowed, 500), in the same shape.",
+}
 
 
 def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -144,8 +144,10 @@ class CustomerForm(forms.Form):
     )
     national_id = forms.CharField(label=_("national code / national ID"), max_length=20, required=False)
     job_title = forms.CharField(label=_("job title"), max_length=120, required=False)
-    organization_id = forms.ChoiceField(label=_("organisation"), required=False)
-    parent_id = forms.ChoiceField(label=_("parent organisation"), required=False)
+    # Selects searched as one types (see organization_options): any visible organisation can be chosen, and
+    # the services check that the chosen one is visible and not a cycle.
+    organization_id = forms.CharField(label=_("organisation"), required=False, max_length=20, widget=forms.Select)
+    parent_id = forms.CharField(label=_("parent organisation"), required=False, max_length=20, widget=forms.Select)
     lifecycle_stage = forms.ChoiceField(label=_("lifecycle stage"), choices=LifecycleStage.choices)
     source = forms.ChoiceField(label=_("source"), choices=[*EMPTY, *Source.choices], required=False)
     owner_id = forms.ChoiceField(label=_("account manager"), required=False)
@@ -172,15 +174,14 @@ class CustomerForm(forms.Form):
         super().__init__(data, initial=initial)
         for name in ORGANIZATION_ONLY if self.kind == CustomerKind.PERSON else PERSON_ONLY:
             del self.fields[name]
-        current_org = [instance.organization_id, instance.parent_id] if instance is not None else []
-        orgs: Choices = EMPTY + [
-            (str(pk), name)
-            for pk, name in page_queries.organization_choices(user=user, include=current_org)
-            if instance is None or pk != instance.pk
-        ]
         for name in ("organization_id", "parent_id"):
             if name in self.fields:
-                self._choice_field(name).choices = orgs
+                chosen = data.get(name) if data is not None else self.initial.get(name)
+                options = page_queries.organization_choices(
+                    user=user, include=[chosen], exclude=instance.pk if instance is not None else None
+                )
+                widget = cast(forms.Select, self.fields[name].widget)
+                widget.choices = EMPTY + [(str(pk), label) for pk, label in options]
         self._choice_field("owner_id").choices = EMPTY + [
             (str(u.pk), str(u)) for u in users_visible_to(user).order_by("first_name", "last_name", "username")
         ]

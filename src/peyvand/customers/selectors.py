@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.query import RawQuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,16 +106,35 @@ def customer_stage_counts(*, user: User) -> dict[str, int]:
     return counts
 
 
-def customer_lookup_by_phone(*, user: User, phone: str, limit: int = 20) -> RawQuerySet[Customer]:
+@dataclass(frozen=True, slots=True)
+class CallerMatch:
+    """What the call-centre pop-up shows the moment a number rings: who it is and whose customer."""
+
+    id: int
+    kind: str
+    display_name: str
+    lifecycle_stage: str
+    organization_id: int | None
+    job_title: str
+    owner_id: int | None
+    team_id: int
+    preferred_channel: str
+
+
+_CALLER_COLUMNS = ", ".join(f"c.{name}" for name in CallerMatch.__dataclass_fields__)
+
+
+def customer_lookup_by_phone(*, user: User, phone: str, limit: int = 20) -> list[CallerMatch]:
     """Caller-ID: the visible customers owning `phone`, written in any form; none if it is not a number.
 
-    The call-centre pop-up runs this on every ring, so it is one hand-written statement (the same indexed
-    join as the bench's floor, with the caller's scope) rather than a query the ORM builds each time.
+    The pop-up runs this on every ring, so it is one hand-written statement (the same indexed join as the
+    bench's floor, with the caller's scope) read straight into small rows: the full record of each match
+    is one `customer_get` away, and building model objects here cost three times the statement itself.
     """
     number = iranian_mobile_e164(phone) or try_normalize_phone(phone)
     branches = scope_branches(user)
     if number is None or not branches:
-        return Customer.objects.raw("SELECT * FROM customers_customer WHERE 1 = 0")
+        return []
     scope: list[str] = []
     params: list[str | int] = [number]
     for branch in branches:
@@ -126,12 +144,16 @@ def customer_lookup_by_phone(*, user: User, phone: str, limit: int = 20) -> RawQ
         scope.append("(" + " AND ".join(f"c.{field} = %s" for field in branch) + ")")
         params += list(branch.values())
     where = f" AND ({' OR '.join(scope)})" if scope else ""
-    # Column names come from scope_branches and the limit is an int; every value travels as a parameter.
+    # Column names come from CallerMatch and scope_branches and the limit is an int; every value travels
+    # as a parameter.
     sql = (
-        "SELECT c.* FROM customers_customerphone p JOIN customers_customer c ON c.id = p.customer_id "  # noqa: S608
+        f"SELECT {_CALLER_COLUMNS} FROM customers_customerphone p "  # noqa: S608
+        "JOIN customers_customer c ON c.id = p.customer_id "
         f"WHERE p.number = %s AND c.deleted_at IS NULL{where} ORDER BY c.id LIMIT {int(limit)}"
     )
-    return Customer.objects.raw(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [CallerMatch(*row) for row in cursor.fetchall()]
 
 
 def _fts_match(words: list[str]) -> str:

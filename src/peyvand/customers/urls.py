@@ -11,6 +11,7 @@ urlpatterns = [
     path("search/", views.customer_search, name="search"),
     path("new/", views.customer_create, name="create"),
     path("organizations/", views.organization_tree, name="org_tree"),
+    path("organizations/options/", views.organization_options, name="organization_options"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/delete/", views.customer_delete, name="delete"),

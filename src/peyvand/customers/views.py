@@ -102,6 +102,24 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def organization_options(request: HttpRequest) -> HttpResponse:
+    """The options of an organisation select as the user types in its search box: the chosen one kept
+    first, then the best matches among the organisations the user may see."""
+    field = request.GET.get("field", "organization_id")
+    field = field if field in ("organization_id", "parent_id") else "organization_id"
+    chosen = (request.GET.get(field) or "").strip()[:20]
+    exclude = request.GET.get("exclude", "")
+    options = page_queries.organization_choices(
+        user=current_user(request),
+        text=(request.GET.get("org_q") or "").strip()[:200],
+        include=[chosen],
+        exclude=int(exclude) if exclude.isdigit() and len(exclude) < 19 else None,
+    )
+    return render(request, "customers/_organization_options.html", {"options": options, "chosen": chosen})
+
+
+@login_required
+@require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer_or_404(request, pk)
     return render(request, "customers/customer_detail.html", _detail_context(request, customer, InteractionForm()))
