@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from factories import CustomerFactory, InteractionFactory, OrganizationFactory
 from peyvand.core.national_id import generate_legal_id, generate_national_code
-from peyvand.customers.models import Customer, CustomerRevision, Tag
+from peyvand.customers.models import Customer, CustomerRevision, Interaction, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -683,3 +683,41 @@ def test_a_form_encoded_body_gets_a_json_error(client_a):
     assert response.status_code in (400, 415, 422)
     assert "error" in response.json()
     assert Customer.objects.count() == 0
+
+
+def test_a_moment_with_any_offset_is_stored_in_utc_and_one_out_of_range_is_a_422(client_a, team_a):
+    customer = CustomerFactory(team=team_a)
+    # pydantic reads offsets up to ±23:59; PostgreSQL's own parser stops at ±15:59, so the API converts first.
+    created = post(
+        client_a,
+        "/api/v1/interactions",
+        {
+            "customer_id": customer.pk,
+            "channel": "call",
+            "direction": "in",
+            "subject": "x",
+            "occurred_at": "2025-01-12T09:40:32-16:50",
+        },
+    )
+    assert created.status_code == 201, created.content
+    stored = Interaction.objects.get(pk=created.json()["id"]).occurred_at
+    assert stored == dt.datetime(2025, 1, 13, 2, 30, 32, tzinfo=dt.UTC)
+    found = client_a.get("/api/v1/interactions", {"since": "2025-01-12T09:40:00-16:50", "customer_id": customer.pk})
+    assert [i["id"] for i in found.json()["items"]] == [created.json()["id"]]
+    # Without an offset: the site's time zone (Tehran, +03:30).
+    naive = post(
+        client_a,
+        "/api/v1/interactions",
+        {
+            "customer_id": customer.pk,
+            "channel": "call",
+            "direction": "in",
+            "subject": "y",
+            "occurred_at": "2025-01-12T09:30:00",
+        },
+    )
+    assert Interaction.objects.get(pk=naive.json()["id"]).occurred_at == dt.datetime(2025, 1, 12, 6, 0, tzinfo=dt.UTC)
+    # So near the start of time that in UTC it would fall before year 1.
+    response = client_a.get("/api/v1/interactions", {"since": "0001-01-01T00:00:00+10:00"})
+    assert response.status_code == 422
+    assert "since" in response.json()["error"]["fields"]

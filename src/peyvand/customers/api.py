@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Q, prefetch_related_objects
@@ -27,6 +26,7 @@ from peyvand.customers.schemas import (
     InteractionOut,
     InteractionPage,
     InteractionPatch,
+    Moment,
     OrganizationNode,
     RevisionOut,
     TimelineItemOut,
@@ -114,7 +114,7 @@ def customer_delete(request: AuthedRequest, customer_id: int) -> Any:
 def customer_timeline(
     request: AuthedRequest,
     customer_id: int,
-    before: datetime | None = None,
+    before: Moment | None = None,
     limit: int = params.Query(50, ge=1, le=200),
 ) -> Any:
     customer = selectors.customer_get(user=request.auth, pk=customer_id)
@@ -207,8 +207,8 @@ class InteractionFilters(Clean):
     customer_id: int | None = Field(None, ge=1, le=MAX_ID)
     channel: str | None = None
     direction: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 # The largest values of the integer columns (PositiveIntegerField) and of the ids (BigAutoField); larger
 # ones would be a database error (SQLite: OverflowError) rather than a 422.
@@ -27,6 +28,20 @@ def _refuse_nul(value: Any) -> Any:
         for item in value:
             _refuse_nul(item)
     return value
+
+
+def _to_utc(value: datetime) -> datetime:
+    """A moment sent with any offset pydantic accepts (up to ±23:59; PostgreSQL stops at ±15:59) or none (then
+    the site's time zone, Asia/Tehran by default), as UTC; one too near the ends of time is refused."""
+    try:
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        return aware.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(_("Not a valid date and time.")) from None
+
+
+# Every date-and-time the API accepts, in a body or a query.
+Moment = Annotated[datetime, AfterValidator(_to_utc)]
 
 
 class Clean(Schema):
@@ -191,7 +206,7 @@ class ConsentIn(Strict):
     granted: bool
     method: Literal["written", "verbal", "web_form", "import", "keyword", "other"]
     note: str = Field("", max_length=200)
-    recorded_at: datetime | None = None
+    recorded_at: Moment | None = None
 
 
 class InteractionIn(Strict):
@@ -200,14 +215,14 @@ class InteractionIn(Strict):
     direction: Literal["in", "out", "internal"]
     subject: str = Field("", max_length=255)
     body: str = Field("", max_length=100000)
-    occurred_at: datetime | None = None
+    occurred_at: Moment | None = None
     duration_seconds: int | None = Field(None, ge=0, le=MAX_INT)
 
 
 class InteractionPatch(Strict):
     subject: str | None = Field(None, max_length=255)
     body: str | None = Field(None, max_length=100000)
-    occurred_at: datetime | None = None
+    occurred_at: Moment | None = None
     duration_seconds: int | None = Field(None, ge=0, le=MAX_INT)
 
 

@@ -29,6 +29,10 @@ _POSTGRES = [
 ]
 
 
+# PostgreSQL's search indexes (see _POSTGRES), dropped while demo data loads and built again at the end.
+POSTGRES_INDEXES = ("customer_search_trgm", "customer_phone_number_pattern", "customer_email_pattern")
+
+
 def ensure_search_index(connection: BaseDatabaseWrapper, *, rebuild: bool = False) -> None:
     """Create the index if missing. SQLite drops triggers when Django rebuilds a table in a later
     migration, so this also runs after every migrate (see apps.py)."""
@@ -50,9 +54,8 @@ def drop_search_index(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{suffix}")
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
         elif connection.vendor == "postgresql":
-            cursor.execute("DROP INDEX IF EXISTS customer_search_trgm")
-            cursor.execute("DROP INDEX IF EXISTS customer_phone_number_pattern")
-            cursor.execute("DROP INDEX IF EXISTS customer_email_pattern")
+            for name in POSTGRES_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def on_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:

@@ -45,7 +45,14 @@ class Command(BaseCommand):
                 self.stderr.flush()
 
         seconds = (
-            demo.seed_customers(count=customers, seed=seed, staff=staff, batch_size=batch_size, progress=progress)
+            demo.seed_customers(
+                count=customers,
+                seed=seed,
+                staff=staff,
+                batch_size=batch_size,
+                progress=progress,
+                note=lambda text: self.stderr.write(f"  {text}"),
+            )
             if customers
             else 0.0
         )
