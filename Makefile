@@ -31,7 +31,11 @@ run: migrate
 	@echo ""
 	@echo "  Peyvand is at http://$(HOST):$(PORT)/"
 	@echo "  Demo log-ins:  admin / peyvand-admin   manager / peyvand-manager   agent / peyvand-agent"
+	@echo "  Background tasks (imports, scans) run in a worker started beside the server."
 	@echo ""
+	@# One shell: the worker runs in the background and stops with the server (Ctrl-C or exit).
+	$(BIN)/peyvand worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/peyvand runserver $(HOST):$(PORT)
 
 lint: install

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "peyvand.core",
     "peyvand.accounts",
     "peyvand.customers",
@@ -161,6 +163,19 @@ if not PRODUCTION:
 MEDIA_ROOT = Path(env_str("PEYVAND_MEDIA_ROOT", str(VAR_DIR / "media")))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work (imports, scans, sending): queued in the database and run by `peyvand worker`, so no broker
+# is needed; on PostgreSQL several workers share the queue (SELECT … FOR UPDATE SKIP LOCKED). "immediate"
+# runs each task in the process that queues it (tests, and a one-process trial).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env_choice("PEYVAND_TASKS", "database", ("database", "immediate"))],
+        "QUEUES": ["default"],
+    }
+}
 
 # Secure by default; the production switch turns on what needs HTTPS.
 SESSION_COOKIE_HTTPONLY = True

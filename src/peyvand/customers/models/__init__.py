@@ -152,6 +152,10 @@ class Customer(TimeStampedModel):
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when this record was merged into another (and deleted): old links lead to the survivor.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -393,3 +397,7 @@ class Interaction(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.subject or self.get_channel_display()
+
+
+# The models of imports, duplicates and merges live in their own module; importing them here registers them.
+from peyvand.customers.models.data_quality import *  # noqa: E402, F403
