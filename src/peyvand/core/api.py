@@ -258,6 +258,8 @@ def register_routers() -> None:
     api.add_router("/customers", customers_router)
     api.add_router("/organizations", organizations_router)
     api.add_router("/interactions", interactions_router)
+    api.add_router("/imports", "peyvand.customers.import_api.router")
+    api.add_router("/data-quality", "peyvand.customers.quality_api.router")
 
 
 register_routers()

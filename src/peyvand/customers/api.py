@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.db.models import Q, prefetch_related_objects
+from django.http.response import HttpResponseBase
 from ninja import Query, Router, Status
 from ninja.params import functions as params
 from pydantic import Field
 
+from peyvand.core.downloads import file_download, streaming_download
 from peyvand.core.http import AuthedRequest
 from peyvand.core.pagination import paginate
-from peyvand.customers import selectors, services
+from peyvand.customers import exporting, selectors, services
 from peyvand.customers.models import Customer, CustomerKind, CustomerRevision
+from peyvand.customers.page_queries import active_language
+from peyvand.customers.quality_api import HealthOut, health_report
 from peyvand.customers.schemas import (
     MAX_ID,
     Clean,
@@ -37,7 +41,9 @@ organizations_router = Router(tags=["organizations"])
 interactions_router = Router(tags=["interactions"])
 
 
-class CustomerFilters(Clean):
+class CustomerSelection(Clean):
+    """The filters of every customer list (the list itself and its export)."""
+
     q: str | None = Field(None, max_length=200, description="name, phone, e-mail or national code")
     kind: Literal["person", "organization"] | None = None
     lifecycle_stage: str | None = None
@@ -46,6 +52,13 @@ class CustomerFilters(Clean):
     tag: str | None = Field(None, max_length=60)
     city: str | None = Field(None, max_length=80)
     organization_id: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class CustomerFilters(CustomerSelection):
+    health: (
+        Literal["missing_phone", "invalid_phone", "invalid_national_id", "no_consent", "inactive", "duplicates"] | None
+    ) = Field(None, description="only customers with this data-health problem (see GET /customers/health)")
+    inactive_months: int | None = Field(None, ge=1, le=999, description="months without activity for health=inactive")
     order: Literal["name", "-name", "newest", "oldest"] = "name"
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
@@ -65,6 +78,8 @@ def customer_list(request: AuthedRequest, filters: Query[CustomerFilters]) -> An
         tag=filters.tag,
         city=filters.city,
         organization_id=filters.organization_id,
+        health=filters.health,
+        inactive_months=filters.inactive_months,
     )
     page = selectors.customer_list_page(
         user=request.auth,
@@ -85,10 +100,64 @@ def customer_lookup(request: AuthedRequest, phone: str = params.Query(..., max_l
     return list(_full(Customer.objects.filter(pk__in=ids)).order_by("id")) if ids else []
 
 
+class CustomerExport(CustomerSelection):
+    format: Literal["xlsx", "csv"] = Field("xlsx", description="xlsx (Excel) or csv (UTF-8 with a BOM)")
+    lang: Literal["fa", "en"] | None = Field(
+        None, description="headers, labels and dates: fa (Jalali, sheet right to left) or en; default: the request's"
+    )
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get(
+    "/export",
+    summary="Export the list, with its filters, to XLSX or CSV",
+    description="Every customer you may see that matches the filters (no pages): by id, or best match first "
+    "with `q`. Phone numbers and national codes are text; text that a spreadsheet would run as a formula "
+    "(starting with =, +, -, @) gets an apostrophe in front.",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment (customers-<date>.xlsx or .csv).",
+                "content": {
+                    exporting.CONTENT_TYPES["xlsx"]: _BINARY,
+                    exporting.CONTENT_TYPES["csv"].split(";")[0]: _BINARY,
+                },
+            }
+        }
+    },
+)
+def customer_export(request: AuthedRequest, filters: Query[CustomerExport]) -> HttpResponseBase:
+    language = filters.lang or active_language()
+    selection = exporting.ExportFilters(
+        q=filters.q or "",
+        kind=filters.kind or "",
+        stage=filters.lifecycle_stage or "",
+        owner=filters.owner_id,
+        team=filters.team_id,
+        tag=filters.tag or "",
+        city=filters.city or "",
+        organization=filters.organization_id,
+    )
+    filename = exporting.export_filename(filters.format, language)
+    content_type = exporting.CONTENT_TYPES[filters.format]
+    if filters.format == "csv":
+        parts = exporting.csv_stream(user=request.auth, filters=selection, language=language)
+        return streaming_download(request, parts, filename=filename, content_type=content_type)
+    file = exporting.xlsx_file(user=request.auth, filters=selection, language=language)
+    return file_download(request, file, filename=filename, content_type=content_type)
+
+
 @router.post("", response={201: CustomerOut}, summary="Create a customer")
 def customer_create(request: AuthedRequest, payload: CustomerCreate) -> Any:
     customer = services.customer_create(by=request.auth, data=payload.model_dump(exclude_unset=True))
     return Status(201, _full(Customer.objects.filter(pk=customer.pk)).get())
+
+
+@router.get("/health", response=HealthOut, summary="Data health: customers with each fixable problem")
+def customer_health(request: AuthedRequest, inactive_months: int = params.Query(12, ge=1, le=999)) -> Any:
+    return health_report(user=request.auth, inactive_months=inactive_months)
 
 
 @router.get("/{int:customer_id}", response=CustomerOut)

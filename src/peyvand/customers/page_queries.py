@@ -19,6 +19,7 @@ from peyvand.core.pagination import Page
 from peyvand.core.phone import format_phone
 from peyvand.core.text import is_persian
 from peyvand.customers import selectors
+from peyvand.customers.health import PROBLEMS as HEALTH_PROBLEMS
 from peyvand.customers.models import (
     CONSENT_CHANNELS,
     Consent,
@@ -52,6 +53,8 @@ class ListFilters:
     city: str = ""
     order: str = "name"
     cursor: str = ""
+    health: str = ""  # a data-health problem (customers.health.PROBLEMS), for the health page's links
+    months: int | None = None
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> ListFilters:
@@ -64,6 +67,7 @@ class ListFilters:
         kind = params.get("kind", "")
         stage = params.get("stage", "")
         order = params.get("order", "name")
+        health = params.get("health", "")
         return cls(
             q=(params.get("q") or "").strip()[:200],
             kind=kind if kind in CustomerKind.values else "",
@@ -74,11 +78,15 @@ class ListFilters:
             city=(params.get("city") or "").strip()[:80],
             order=order if order in selectors.LIST_ORDERS else "name",
             cursor=(params.get("cursor") or "").strip()[:500],
+            health=health if health in HEALTH_PROBLEMS else "",
+            months=number("months") if (number("months") or 0) < 1000 else None,
         )
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.kind or self.stage or self.team or self.owner or self.tag or self.city)
+        return bool(
+            self.q or self.kind or self.stage or self.team or self.owner or self.tag or self.city or self.health
+        )
 
 
 def customer_list_page(*, user: User, filters: ListFilters, limit: int) -> Page:
@@ -93,6 +101,8 @@ def customer_list_page(*, user: User, filters: ListFilters, limit: int) -> Page:
         owner_id=filters.owner,
         tag=filters.tag,
         city=filters.city,
+        health=filters.health,
+        inactive_months=filters.months,
     )
     page = selectors.customer_list_page(
         user=user,

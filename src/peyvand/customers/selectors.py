@@ -322,9 +322,16 @@ def customer_filter(
     tag: str | None = None,
     city: str | None = None,
     organization_id: int | None = None,
+    health: str | None = None,
+    inactive_months: int | None = None,
 ) -> Q:
     """The list filters every customer list offers (pages and API alike)."""
     where = Q()
+    if health:
+        # Imported here: health builds its conditions on this module.
+        from peyvand.customers.health import INACTIVE_MONTHS, health_condition
+
+        where &= health_condition(health, inactive_months=inactive_months or INACTIVE_MONTHS)
     if kind:
         where &= Q(kind=kind)
     if lifecycle_stage:

@@ -2,16 +2,22 @@
 
 from django.urls import path
 
-from peyvand.customers import views
+from peyvand.customers import import_views, quality_views, views
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("search/", views.customer_search, name="search"),
+    path("export/", views.customer_export, name="export"),
     path("new/", views.customer_create, name="create"),
     path("organizations/", views.organization_tree, name="org_tree"),
     path("organizations/options/", views.organization_options, name="organization_options"),
+    path("duplicates/", quality_views.duplicate_queue, name="duplicates"),
+    path("duplicates/<int:pk>/dismiss/", quality_views.duplicate_dismiss, name="duplicate_dismiss"),
+    path("duplicates/<int:pk>/merge/", quality_views.duplicate_merge, name="duplicate_merge"),
+    path("merges/<int:pk>/undo/", quality_views.merge_undo, name="merge_undo"),
+    path("health/", quality_views.data_health, name="health"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/delete/", views.customer_delete, name="delete"),
@@ -19,4 +25,10 @@ urlpatterns = [
     path("<int:pk>/history/<int:number>/restore/", views.customer_restore, name="restore"),
     path("<int:pk>/interactions/", views.interaction_create, name="interaction_create"),
     path("<int:pk>/consents/", views.consent_set, name="consent_set"),
+    path("import/", import_views.import_start, name="import"),
+    path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("import/<int:pk>/map/", import_views.import_map, name="import_map"),
+    path("import/<int:pk>/preview/", import_views.import_preview, name="import_preview"),
+    path("import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/rejected.xlsx", import_views.import_rejected, name="import_rejected"),
 ]

@@ -4,6 +4,7 @@ Callers import from here; the modules split the work: `validation` (checking inp
 (customers and their revisions), `timeline` (interactions and consent).
 """
 
+from peyvand.customers.services.merge import customer_merge, customer_merge_undo, duplicate_dismiss
 from peyvand.customers.services.records import (
     customer_create,
     customer_delete,
@@ -29,10 +30,13 @@ __all__ = [
     "consent_set",
     "customer_create",
     "customer_delete",
+    "customer_merge",
+    "customer_merge_undo",
     "customer_restore",
     "customer_snapshot",
     "customer_update",
     "display_name_for",
+    "duplicate_dismiss",
     "interaction_create",
     "interaction_delete",
     "interaction_update",

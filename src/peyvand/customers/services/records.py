@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, User
 from peyvand.core.text import sort_key_of_search_key
+from peyvand.customers.duplicates import record_candidates
 from peyvand.customers.models import (
     Customer,
     CustomerAddress,
     CustomerEmail,
     CustomerPhone,
     CustomerRevision,
+    DuplicateSource,
     RevisionAction,
     Tag,
 )
@@ -115,6 +117,8 @@ def customer_create(*, by: User, data: Mapping[str, Any]) -> Customer:
     customer = Customer(kind=values["kind"])
     _apply(customer, values)
     _record(customer=customer, by=by, action=RevisionAction.CREATE, before={})
+    # Suspected duplicates are stored as the record is saved, so the review queue is never behind.
+    record_candidates(customer, found_by=DuplicateSource.SAVE)
     return customer
 
 
@@ -128,6 +132,7 @@ def customer_update(*, customer: Customer, by: User, data: Mapping[str, Any]) ->
     if by.role == Role.AGENT and not customers_visible_to(by).filter(pk=customer.pk).exists():
         raise ValidationError({"owner_id": [_("This change would move the customer out of your reach.")]})
     _record(customer=customer, by=by, action=RevisionAction.UPDATE, before=before)
+    record_candidates(customer, found_by=DuplicateSource.SAVE)
     return customer
 
 

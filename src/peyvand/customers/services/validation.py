@@ -198,11 +198,14 @@ def _one_primary(rows: list[dict[str, Any]]) -> None:
         row["is_primary"] = i == first
 
 
-def _clean_custom_fields(raw: Any, kind: str, errors: _Errors, *, partial_base: dict[str, Any]) -> dict[str, Any]:
+def _clean_custom_fields(
+    raw: Any, kind: str, errors: _Errors, *, partial_base: dict[str, Any], fields: Iterable[CustomField] | None = None
+) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         errors.add("custom_fields", _("Custom fields must be an object of key and value."))
         return partial_base
-    definitions = {f.key: f for f in CustomField.objects.filter(is_active=True) if f.applies_to in ("", kind)}
+    active = CustomField.objects.filter(is_active=True) if fields is None else fields
+    definitions = {f.key: f for f in active if f.applies_to in ("", kind)}
     values = dict(partial_base)
     for key, value in raw.items():
         field = definitions.get(key)
@@ -246,8 +249,15 @@ def _custom_value(field: CustomField, value: Any) -> Any:
     return str(value)
 
 
-def _clean(*, data: Mapping[str, Any], by: User, instance: Customer | None) -> dict[str, Any]:
-    """Check and normalise incoming values; returns only the keys given (so PATCH changes only those)."""
+def _clean(
+    *,
+    data: Mapping[str, Any],
+    by: User,
+    instance: Customer | None,
+    custom_fields: Iterable[CustomField] | None = None,
+) -> dict[str, Any]:
+    """Check and normalise incoming values; returns only the keys given (so PATCH changes only those).
+    `custom_fields`: the active definitions, read once by callers that clean many rows (imports)."""
     errors = _Errors()
     for key in data:
         if key not in ACCEPTED:
@@ -355,7 +365,9 @@ def _clean(*, data: Mapping[str, Any], by: User, instance: Customer | None) -> d
         out["tags"] = sorted({clean_text(str(t))[:60] for t in (data["tags"] or []) if clean_text(str(t))})
     if "custom_fields" in data or instance is None:
         base = {} if instance is None else dict(instance.custom_fields)
-        out["custom_fields"] = _clean_custom_fields(data.get("custom_fields") or {}, kind, errors, partial_base=base)
+        out["custom_fields"] = _clean_custom_fields(
+            data.get("custom_fields") or {}, kind, errors, partial_base=base, fields=custom_fields
+        )
 
     first = out.get("first_name", instance.first_name if instance else "")
     last = out.get("last_name", instance.last_name if instance else "")

@@ -1,0 +1,1 @@
+"""Customer import: reading CSV and Excel files by content, mapping their columns, importing in batches."""
