@@ -229,6 +229,17 @@ def test_stage_filter_is_honoured(api_client, agent_a, karimi, team_a):
     assert [row[0] for row in _csv(response.getvalue())[1:]] == [str(karimi.pk)]
 
 
+def test_a_data_health_list_exports_exactly_its_customers(api_client, agent_a, karimi, team_a):
+    # The health page links to the list filtered by a problem; its export must carry that filter too.
+    phoneless = CustomerFactory(team=team_a)
+    phoneless.phones.all().delete()
+    assert karimi.phones.exists()
+    response, content = _page_export(agent_a, format="csv", health="missing_phone")
+    assert [row[0] for row in _csv(content)[1:]] == [str(phoneless.pk)]
+    response = api_client(agent_a).get("/api/v1/customers/export", {"format": "csv", "health": "missing_phone"})
+    assert [row[0] for row in _csv(response.getvalue())[1:]] == [str(phoneless.pk)]
+
+
 def test_text_search_is_honoured(agent_a, karimi, team_a):
     CustomerFactory(team=team_a, first_name="زهرا", last_name="رضایی")
     _response, content = _page_export(agent_a, format="csv", q="کریمی")

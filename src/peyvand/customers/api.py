@@ -52,13 +52,13 @@ class CustomerSelection(Clean):
     tag: str | None = Field(None, max_length=60)
     city: str | None = Field(None, max_length=80)
     organization_id: int | None = Field(None, ge=1, le=MAX_ID)
-
-
-class CustomerFilters(CustomerSelection):
     health: (
         Literal["missing_phone", "invalid_phone", "invalid_national_id", "no_consent", "inactive", "duplicates"] | None
     ) = Field(None, description="only customers with this data-health problem (see GET /customers/health)")
     inactive_months: int | None = Field(None, ge=1, le=999, description="months without activity for health=inactive")
+
+
+class CustomerFilters(CustomerSelection):
     order: Literal["name", "-name", "newest", "oldest"] = "name"
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
@@ -139,6 +139,8 @@ def customer_export(request: AuthedRequest, filters: Query[CustomerExport]) -> H
         tag=filters.tag or "",
         city=filters.city or "",
         organization=filters.organization_id,
+        health=filters.health or "",
+        months=filters.inactive_months,
     )
     filename = exporting.export_filename(filters.format, language)
     content_type = exporting.CONTENT_TYPES[filters.format]

@@ -81,6 +81,8 @@ class ExportFilters:
     tag: str = ""
     city: str = ""
     organization: int | None = None
+    health: str = ""  # a data-health problem, as on the health page's links to the list
+    months: int | None = None  # with health=inactive
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> ExportFilters:
@@ -96,6 +98,8 @@ class ExportFilters:
             tag=listed.tag,
             city=listed.city,
             organization=_id_or_none(int(organization) if organization.isdigit() and len(organization) < 20 else None),
+            health=listed.health,
+            months=listed.months,
         )
 
 
@@ -293,6 +297,8 @@ def _id_chunks(*, user: User, filters: ExportFilters) -> Iterator[list[int]]:
         tag=filters.tag,
         city=filters.city,
         organization_id=filters.organization,
+        health=filters.health or None,
+        inactive_months=filters.months,
     )
     if filters.q.strip():
         # Search results in rank order, page after page along the list's own cursor.
