@@ -296,7 +296,10 @@ def test_the_merge_page_merges_then_undo_restores(two_orgs, manager_a):
     )
     assert response.redirect_chain[-1][0] == reverse("customers:detail", args=[survivor.pk])
     merge = CustomerMerge.objects.get()
-    assert reverse("customers:merge_undo", args=[merge.pk]) in response.content.decode()
+    page = response.content.decode()
+    assert reverse("customers:merge_undo", args=[merge.pk]) in page
+    # The message that holds the Undo button stays until it is closed; others fade after a few seconds.
+    assert 'data-bs-autohide="false"' in page
     survivor.refresh_from_db()
     assert survivor.notes == "تازه‌تر"
     client.post(reverse("customers:merge_undo", args=[merge.pk]))

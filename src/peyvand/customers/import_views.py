@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -119,7 +120,9 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     labels = dict(field_choices())
     fields = [(int(i), labels.get(f, f)) for i, f in sorted(job.mapping.items(), key=lambda kv: int(kv[0]))]
     rows = []
-    for row in preview_rows(job, limit=PREVIEW_ROWS):
+    # preview_rows marks the job it is given as a dry run (so previewing writes nothing); the page must still
+    # offer what the user chose, so it gets a copy.
+    for row in preview_rows(copy.copy(job), limit=PREVIEW_ROWS):
         cells = row["cells"]
         rows.append(
             {

@@ -148,7 +148,8 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
         except Customer.DoesNotExist:
             raise Http404(_("No such customer.")) from None
         else:
-            messages.success(request, _undo_message(request, merge))
+            # It carries the Undo button, so it stays until the user closes it.
+            messages.success(request, _undo_message(request, merge), extra_tags="pv-persistent")
             return redirect("customers:detail", pk=merge.survivor_id)
     context: dict[str, Any] = {"candidate": candidate, "survivor": survivor, "merged": merged, "rows": rows}
     return render(request, "customers/quality/merge.html", context)
