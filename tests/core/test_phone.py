@@ -169,3 +169,33 @@ def test_the_mobile_fast_path_leaves_other_numbers_to_the_parser():
 
     for other in ("02188881234", "+44 20 7946 0958", "0912123456", "091212345678", "call 09121234567", ""):
         assert iranian_mobile_e164(other) is None
+
+
+def _parsed_by_phonenumbers(raw, region=None):
+    import phonenumbers
+
+    from peyvand.core.phone import _parse
+
+    try:
+        return phonenumbers.format_number(_parse(raw, region), phonenumbers.PhoneNumberFormat.E164)
+    except InvalidPhone:
+        return None
+
+
+@settings(max_examples=300)
+@given(
+    st.text(alphabet="0123456789", min_size=9, max_size=9),
+    st.sampled_from(
+        ["0{n}", "+98{n}", "+98 {a} {b} {c}", "0098-{n}", "98{n}", "{n}", "+0{n}", "+980{n}", " 0{a}–{b}–{c} ", "-0{n}"]
+    ),
+    st.sampled_from([None, "IR", "GB"]),
+)
+def test_normalize_phone_answers_mobiles_exactly_as_the_full_parser_does(tail, form, region):
+    digits = "9" + tail
+    written = form.format(n=digits, a=digits[:3], b=digits[3:6], c=digits[6:])
+    for spelling in (written, to_persian_digits(written)):
+        try:
+            got = normalize_phone(spelling, region)
+        except InvalidPhone:
+            got = None
+        assert got == _parsed_by_phonenumbers(spelling, region)

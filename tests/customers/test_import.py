@@ -23,6 +23,7 @@ from peyvand.customers.importing.rejected import rejected_rows_xlsx
 from peyvand.customers.models import (
     Customer,
     CustomerRevision,
+    DuplicateCandidate,
     ImportJob,
     ImportRowError,
     ImportStatus,
@@ -308,3 +309,74 @@ def test_cli_refuses_bad_input_with_exit_code_2(agent_a, tmp_path, content):
 
 def test_row_errors_are_not_left_behind_by_bad_files(agent_a):
     assert ImportRowError.objects.count() == 0
+
+
+def test_imported_customers_are_stored_as_the_form_would_store_them(agent_a):
+    """The import writes rows straight to the database; what it writes must be what customer_create writes:
+    names and keys, contacts, the first revision's snapshot, and the search index."""
+    from django.db import connection
+
+    from peyvand.customers.services import customer_create, customer_snapshot
+
+    data = csv_bytes(
+        [HEADER + ",تاریخ تولد,برچسب", "علی,محمدی,09121234567,0499370899,Ali@Example.com,تهران,1370/01/15,VIP"]
+    )
+    job = run(agent_a, data)
+    assert job.created_count == 1
+    imported = Customer.objects.get()
+    form = customer_create(
+        by=agent_a,
+        data={
+            "first_name": "علی",
+            "last_name": "محمدی",
+            "phones": [{"number": "09121234568", "kind": "mobile"}],
+            "emails": [{"email": "ali2@example.com"}],
+            "addresses": [{"city": "تهران"}],
+            "birth_date": "1370/01/15",
+            "tags": ["VIP"],
+            "source": "import",
+        },
+    )
+    for name in ("display_name", "search_key", "sort_key", "birth_date", "lifecycle_stage", "owner_id", "team_id"):
+        assert getattr(imported, name) == getattr(form, name)
+    revision = imported.revisions.get()
+    assert (revision.number, revision.action, revision.by_id) == (1, "create", agent_a.pk)
+    assert revision.snapshot == customer_snapshot(imported)
+    assert imported.created_at == imported.updated_at and imported.created_at is not None
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid FROM customers_customer_fts WHERE search_key MATCH %s", ['"محمدی"'])
+            assert sorted(pk for (pk,) in cursor.fetchall()) == sorted([imported.pk, form.pk])
+
+
+def test_rows_updating_the_same_existing_customer_each_see_the_last_change(agent_a):
+    existing = CustomerFactory(
+        first_name="علی", last_name="محمدی", owner=agent_a, team=agent_a.team, phone="+989121234567"
+    )
+    rows = [
+        HEADER,
+        "علی,محمدی,09121234567,,one@example.com,",
+        "علی,محمدی,09121234567,,two@example.com,",
+        "علی,محمدی,09121234567,,one@example.com,",
+    ]
+    job = run(agent_a, csv_bytes(rows), on_duplicate="update")
+    assert (job.updated_count, job.unchanged_count) == (2, 1)
+    assert sorted(existing.emails.values_list("email", flat=True)) == ["one@example.com", "two@example.com"]
+    assert existing.revisions.filter(action="update").count() == 2
+
+
+def test_customers_an_import_creates_are_checked_for_duplicates_once_their_batch_is_committed(
+    agent_a, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    existing = CustomerFactory(first_name="علی", last_name="قدیمی", team=agent_a.team, phone="+989121234567")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        job = run(agent_a, csv_bytes([HEADER, "علی,محمدی,09121234567,,,"]), on_duplicate="create")
+    assert job.created_count == 1
+    assert not DuplicateCandidate.objects.exists()  # not while the batch is open
+    for callback in queued:
+        callback()
+    new = Customer.objects.exclude(pk=existing.pk).get()
+    pair = DuplicateCandidate.objects.get()
+    assert (pair.first_id, pair.second_id) == (existing.pk, new.pk)
+    assert pair.found_by == "import" and "phone" in pair.reasons

@@ -53,12 +53,40 @@ def _parse(raw: str, region: str | None) -> phonenumbers.PhoneNumber:
     return number
 
 
+# The numbering plan's own pattern for Iranian mobiles (national number without the trunk 0): a number it
+# matches is one phonenumbers.is_valid_number accepts, so the fast path below accepts exactly what it would.
+_IR_MOBILE_PLAN = re.compile(
+    str(phonenumbers.PhoneMetadata.metadata_for_region("IR").mobile.national_number_pattern)  # type: ignore[union-attr]
+)
+# +98…, 0098… and 0… spellings of a mobile, after spaces and dashes are taken out.
+_IR_MOBILE_SPELLING = re.compile(r"(\+98|0098|0)?(9[0-9]{9})", re.ASCII)
+
+
+def _iranian_mobile_fast(raw: str, region: str | None) -> str | None:
+    """normalize_phone's answer for the common case (an Iranian mobile typed with digits, spaces and dashes)
+    without phonenumbers' general parser, which costs ~50 µs a number; None leaves the number to it."""
+    if not isinstance(raw, str):
+        return None
+    text = normalize_digits(raw).translate(_DASHES).replace("\u00a0", " ").strip()
+    match = _IR_MOBILE_SPELLING.fullmatch(text.replace(" ", "").replace("-", ""))
+    if match is None or not _ALLOWED.fullmatch(text):
+        return None
+    # Without +98 the number is read in the home region, so only an Iranian home region reads it as Iranian.
+    if match.group(1) != "+98" and (region or _default_region()).upper() != "IR":
+        return None
+    national = match.group(2)
+    return "+98" + national if _IR_MOBILE_PLAN.fullmatch(national) else None
+
+
 def normalize_phone(raw: str, region: str | None = None) -> str:
     """E.164 (``+989121234567``) for anything people write a phone number as; raises InvalidPhone.
 
     Numbers without a country code are read as numbers of ``region`` (default
     ``settings.PEYVAND_PHONE_REGION``); numbers with one keep their country.
     """
+    fast = _iranian_mobile_fast(raw, region)
+    if fast is not None:
+        return fast
     return phonenumbers.format_number(_parse(raw, region), PhoneNumberFormat.E164)
 
 

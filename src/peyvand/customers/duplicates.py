@@ -335,6 +335,13 @@ def scan_duplicates(*, found_by: str = DuplicateSource.SCAN) -> dict[str, int]:
 
 
 @task()
+def record_candidates_task(customer_ids: list[int]) -> int:
+    """Duplicate detection for customers an import created, run after their batch is committed so that the
+    import itself does not wait for it (updated customers are checked on save, like any other update)."""
+    return record_candidates_for(customer_ids, found_by=DuplicateSource.IMPORT)
+
+
+@task()
 def scan_duplicates_task() -> dict[str, int]:
     """The periodic scan as a background task (queue it from cron, or run `peyvand scan_duplicates`)."""
     return scan_duplicates()

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
 from peyvand.core.text import search_key
+from peyvand.customers.duplicates import record_candidates_task
 from peyvand.customers.importing.mapping import CUSTOM_PREFIX, RowData, auto_map, looks_like_data, row_data
 from peyvand.customers.importing.readers import Cell, ImportFileError, open_table
 from peyvand.customers.models import (
@@ -179,6 +181,8 @@ class _Importer:
         self.default_team = job.team_id if job.team_id is not None else by.team_id
         # Read once: validation would otherwise query the definitions for every row.
         self.custom_fields = list(CustomField.objects.filter(is_active=True))
+        # The customers the current batch's rows match (on-duplicate update), see _load_matches.
+        self.loaded: dict[int, Customer] = {}
 
     # -- one row --
 
@@ -360,6 +364,8 @@ class _Importer:
             else:
                 rows.append(row)
         existing = self._existing(rows)
+        if self.job.on_duplicate == OnDuplicate.UPDATE:
+            self._load_matches(rows, existing)
         pending: list[_Row] = []
         pending_keys: set[str] = set()
         policy = self.job.on_duplicate
@@ -367,9 +373,11 @@ class _Importer:
         def flush() -> None:
             if pending and not self.job.dry_run:
                 created = customers_bulk_create(by=self.by, rows=[r.values or {} for r in pending])
-                for row, customer in zip(pending, created, strict=True):
+                # Queued once the batch is committed (a rolled-back batch has nothing to check).
+                transaction.on_commit(partial(record_candidates_task.enqueue, list(created)))
+                for row, pk in zip(pending, created, strict=True):
                     for key in row.keys:
-                        existing.setdefault(key, customer.pk)
+                        existing.setdefault(key, pk)
             pending.clear()
             pending_keys.clear()
 
@@ -404,11 +412,27 @@ class _Importer:
         flush()
         return counts, errors
 
+    def _load_matches(self, rows: Iterable[_Row], existing: Mapping[str, int]) -> None:
+        """The customers a batch's rows match, with their phones, e-mails, addresses and tags, in five
+        queries: most rows of a re-imported file change nothing, and deciding that must not cost a
+        handful of queries per row."""
+        pks: set[int] = set()
+        for row in rows:
+            match = next((existing[k] for k in row.keys if k in existing), None)
+            if match is not None:
+                pks.add(match)
+        self.loaded = {
+            c.pk: c
+            for c in Customer.objects.filter(pk__in=pks).prefetch_related("phones", "emails", "addresses", "tags")
+        }
+
     def _update(self, row: _Row, pk: int) -> bool | list[ImportRowError]:
         """Bring an existing customer up to date with the row's non-empty values; False when they are all
         there already (nothing is written, so no revision either)."""
         values = row.values or {}
-        customer = Customer.objects.get(pk=pk)
+        # Taken out of the batch's preloaded customers: a later row matching the same customer reads it
+        # again, so it sees what this row changed.
+        customer = self.loaded.pop(pk, None) or Customer.objects.get(pk=pk)
         current = customer_snapshot(customer)
         data: dict[str, Any] = {"kind": customer.kind}
         given = set(row.parsed.data) | {

@@ -1,18 +1,24 @@
 """Creating many already-validated customers at once (imports): the same rows and revisions customer_create
 writes, in a handful of statements per batch instead of a dozen per customer."""
 
+# ruff: noqa: S608 - statements are built from model metadata (table and column names), never from input
+
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, User
 from peyvand.core.text import sort_key_of_search_key
+from peyvand.customers import search_index
 from peyvand.customers.models import (
     Customer,
     CustomerAddress,
@@ -42,11 +48,11 @@ def _primary_first(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [dict(r) for r in sorted(rows, key=lambda r: not r.get("is_primary"))]
 
 
-def _snapshot(customer: Customer, values: Mapping[str, Any]) -> dict[str, Any]:
+def _snapshot(record: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
     """What customer_snapshot would read back from the database for this new customer."""
-    snap: dict[str, Any] = {"kind": customer.kind}
+    snap: dict[str, Any] = {"kind": record["kind"]}
     for name in SCALAR_FIELDS:
-        value = getattr(customer, name)
+        value = record[name]
         snap[name] = value.isoformat() if isinstance(value, date | datetime) else value
     snap["phones"] = _primary_first(values.get("phones", []))
     snap["emails"] = _primary_first(values.get("emails", []))
@@ -67,53 +73,162 @@ def _tags_by_name(names: set[str]) -> dict[str, Tag]:
     return found
 
 
+# --- rows as the database takes them -----------------------------------------------------------------------
+# Django's bulk_create prepares every value of every object through its field (get_db_prep_save), which was
+# half the time of an import. The values here are already clean, so each column needs at most one cheap
+# conversion, decided once per field: timestamps are the batch's "now", dates and JSON in the database's
+# text forms, everything else as it is.
+
+Convert = Callable[[Any], Any] | None
+
+
+class _Table:
+    """A model's columns (without its primary key unless `with_pk`) and how to turn a value into each."""
+
+    def __init__(self, model: type[models.Model], now: Any, *, with_pk: bool = False) -> None:
+        self.name = model._meta.db_table
+        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self.columns = [str(f.column) for f in self.fields]
+        converters = [_converter(f, now) for f in self.fields]
+        self.converted = [(i, c) for i, c in enumerate(converters) if c is not None]
+        self.values_of = itemgetter(*(f.attname for f in self.fields))
+        self.defaults = {f.attname: f.get_default() for f in self.fields if not f.primary_key}
+        self.mutable = [k for k, v in self.defaults.items() if isinstance(v, dict | list)]
+
+    def row(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = list(self.values_of(record))
+        for i, convert in self.converted:
+            values[i] = convert(values[i])
+        return tuple(values)
+
+    def with_defaults(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        record = dict(self.defaults)
+        for name in self.mutable:  # a default such as custom_fields' {} is never shared between rows
+            record[name] = self.defaults[name].copy()
+        record.update((k, v) for k, v in values.items() if k in record)
+        return record
+
+
+def _converter(field: models.Field[Any, Any], now: Any) -> Convert:
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        if field.auto_now or field.auto_now_add:
+            return lambda _value: now
+        return lambda value: None if value is None else ops.adapt_datetimefield_value(value)
+    if isinstance(field, models.DateField):
+        return lambda value: None if value is None else ops.adapt_datefield_value(value)
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+    return None
+
+
+def _insert(cursor: Any, table: _Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
+    if connection.vendor == "postgresql":
+        # COPY is several times faster than INSERT; the rows are already in forms psycopg writes as text.
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table.name)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(table.columns))
+        cursor.executemany(f"INSERT INTO {connection.ops.quote_name(table.name)} ({columns}) VALUES ({marks})", rows)
+
+
+def _new_customer_ids(cursor: Any, table: _Table, first_row: tuple[Any, ...], count: int) -> list[int]:
+    """Ids for `count` new customers. PostgreSQL hands them out from the sequence; SQLite gives the first
+    row its id on insert (which also takes the write lock, so nobody else can insert until the batch
+    commits) and the rest follow it."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table.name, count]
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+    columns = ", ".join(connection.ops.quote_name(c) for c in table.columns[1:])
+    marks = ", ".join(["%s"] * (len(table.columns) - 1))
+    cursor.execute(f"INSERT INTO {connection.ops.quote_name(table.name)} ({columns}) VALUES ({marks})", first_row[1:])
+    first = int(cursor.lastrowid)
+    return list(range(first, first + count))
+
+
 @transaction.atomic
-def customers_bulk_create(*, by: User, rows: Sequence[dict[str, Any]]) -> list[Customer]:
+def customers_bulk_create(*, by: User, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Create one customer per row of values cleaned by services.validation (as customer_create would,
-    with its first revision); the caller has applied customer_values_allowed to each row."""
+    with its first revision); the caller has applied customer_values_allowed to each row. Returns the new
+    customers' ids, in the order of `rows`."""
     if not rows:
         return []
-    customers: list[Customer] = []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    customer_table = _Table(Customer, now, with_pk=True)
+    records: list[dict[str, Any]] = []
     for values in rows:
-        customer = Customer(kind=values["kind"])
-        for name in SCALAR_FIELDS:
-            if name in values:
-                setattr(customer, name, values[name])
-        customer.display_name = display_name_for(
-            kind=customer.kind, first_name=customer.first_name, last_name=customer.last_name, name=customer.name
+        record = customer_table.with_defaults(values)
+        record["display_name"] = display_name_for(
+            kind=record["kind"], first_name=record["first_name"], last_name=record["last_name"], name=record["name"]
         )
-        customer.search_key = search_key_for(customer.display_name)
-        customer.sort_key = sort_key_of_search_key(customer.search_key)
-        customers.append(customer)
-    Customer.objects.bulk_create(customers)
+        record["search_key"] = search_key_for(record["display_name"])
+        record["sort_key"] = sort_key_of_search_key(record["search_key"])
+        records.append(record)
 
-    phones: list[CustomerPhone] = []
-    emails: list[CustomerEmail] = []
-    addresses: list[CustomerAddress] = []
-    revisions: list[CustomerRevision] = []
-    tag_links: list[tuple[int, str]] = []
-    for customer, values in zip(customers, rows, strict=True):
-        phones += [CustomerPhone(customer=customer, **p) for p in values.get("phones", [])]
-        emails += [CustomerEmail(customer=customer, **e) for e in values.get("emails", [])]
-        addresses += [CustomerAddress(customer=customer, **a) for a in values.get("addresses", [])]
-        tag_links += [(customer.pk, name) for name in values.get("tags", [])]
-        snapshot = _snapshot(customer, values)
-        revisions.append(
-            CustomerRevision(
-                customer=customer,
-                number=1,
-                action=RevisionAction.CREATE,
-                changes={k: [None, v] for k, v in snapshot.items() if v is not None},
-                snapshot=snapshot,
-                by=by,
+    is_sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cursor:
+        if is_sqlite:
+            # The FTS trigger costs ~85 µs a customer; one INSERT … SELECT for the batch a few µs (see demo.py).
+            # DDL is transactional in SQLite: a batch that fails rolls back with the trigger in place.
+            cursor.execute(f"DROP TRIGGER IF EXISTS {search_index.FTS_TABLE}_ai")
+        records[0]["id"] = None
+        ids = _new_customer_ids(cursor, customer_table, customer_table.row(records[0]), len(records))
+        for record, pk in zip(records, ids, strict=True):
+            record["id"] = pk
+        customer_rows = [customer_table.row(r) for r in records]
+        _insert(cursor, customer_table, customer_rows[1:] if is_sqlite else customer_rows)
+        if is_sqlite:
+            cursor.execute(
+                f"INSERT INTO {search_index.FTS_TABLE}(rowid, search_key) "
+                f"SELECT id, search_key FROM {customer_table.name} WHERE id BETWEEN %s AND %s",
+                [ids[0], ids[-1]],
             )
-        )
-    CustomerPhone.objects.bulk_create(phones)
-    CustomerEmail.objects.bulk_create(emails)
-    CustomerAddress.objects.bulk_create(addresses)
-    CustomerRevision.objects.bulk_create(revisions)
+
+        tables = {
+            "phones": _Table(CustomerPhone, now),
+            "emails": _Table(CustomerEmail, now),
+            "addresses": _Table(CustomerAddress, now),
+        }
+        children: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+        revision_table = _Table(CustomerRevision, now)
+        revisions: list[tuple[Any, ...]] = []
+        tag_links: list[tuple[int, str]] = []
+        for record, values in zip(records, rows, strict=True):
+            pk = record["id"]
+            for name, table in tables.items():
+                children[name] += [
+                    table.row({**table.defaults, **item, "customer_id": pk}) for item in values.get(name, [])
+                ]
+            tag_links += [(pk, name) for name in values.get("tags", [])]
+            snapshot = _snapshot(record, values)
+            revisions.append(
+                revision_table.row(
+                    {
+                        "customer_id": pk,
+                        "number": 1,
+                        "action": RevisionAction.CREATE.value,
+                        "changes": {k: [None, v] for k, v in snapshot.items() if v is not None},
+                        "snapshot": snapshot,
+                        "restored_from": None,
+                        "by_id": by.pk,
+                        "created_at": None,
+                    }
+                )
+            )
+        for name, table in tables.items():
+            _insert(cursor, table, children[name])
+        _insert(cursor, revision_table, revisions)
+    if is_sqlite:
+        search_index.ensure_search_index(connection)  # puts the trigger back, in the same transaction
     if tag_links:
         tags = _tags_by_name({name for _pk, name in tag_links})
         through = Customer.tags.through
         through.objects.bulk_create([through(customer_id=pk, tag_id=tags[name].pk) for pk, name in tag_links])
-    return customers
+    return ids

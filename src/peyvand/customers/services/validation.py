@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from functools import cache, lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -67,8 +68,20 @@ def display_name_for(*, kind: str, first_name: str, last_name: str, name: str) -
     return " ".join(part for part in (first_name, last_name) if part)
 
 
+# Names repeat (a few hundred first names and surnames, a few dozen cities), and an import cleans every row:
+# both are pure functions of their text, so a bounded cache saves most of their cost.
+@lru_cache(maxsize=20_000)
 def search_key_for(display_name: str) -> str:
     return search_key(display_name)[:255]
+
+
+_clean_name = lru_cache(maxsize=20_000)(clean_text)
+
+
+@cache
+def _choice_values(choices: type[models.TextChoices]) -> frozenset[str]:
+    """The values of a choices class, read once: `.values` builds a new list on every call."""
+    return frozenset(choices.values)
 
 
 # --- validation ---------------------------------------------------------------------------------------
@@ -109,7 +122,7 @@ def _clean_contact_rows(
             errors.add(f"{name}.{i}.{field}", invalid % {"value": item.get(field, "")})
             continue
         kind = item.get("kind") or default_kind
-        if kind not in kinds.values:
+        if kind not in _choice_values(kinds):
             errors.add(f"{name}.{i}.kind", unknown_kind)
             continue
         if value in seen:
@@ -158,7 +171,7 @@ def _clean_addresses(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[
     addresses: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         kind = item.get("kind") or AddressKind.WORK
-        if kind not in AddressKind.values:
+        if kind not in _choice_values(AddressKind):
             errors.add(f"addresses.{i}.kind", _("Unknown address type."))
             continue
         postal = normalize_digits(str(item.get("postal_code") or "")).replace("-", "").replace(" ", "")
@@ -167,8 +180,8 @@ def _clean_addresses(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[
             continue
         row = {
             "kind": kind,
-            "province": clean_text(item.get("province")),
-            "city": clean_text(item.get("city")),
+            "province": _clean_name(item.get("province")),
+            "city": _clean_name(item.get("city")),
             "line": clean_text(item.get("line")),
             "postal_code": postal,
             "is_primary": bool(item.get("is_primary")),
@@ -264,7 +277,7 @@ def _clean(
             errors.add(key, _("Unknown field."))
     errors.raise_if_any()
     kind = data.get("kind", instance.kind if instance else CustomerKind.PERSON)
-    if kind not in CustomerKind.values:
+    if kind not in _choice_values(CustomerKind):
         errors.add("kind", _("Choose a person or an organisation."))
         errors.raise_if_any()
     if instance is not None and kind != instance.kind:
@@ -273,14 +286,14 @@ def _clean(
 
     for field in TEXT_FIELDS:
         if field in data:
-            out[field] = clean_text(data[field] or "")
+            out[field] = _clean_name(data[field] or "")
             _check_length(out[field], Customer, field, field, errors)
     if "notes" in data:
         out["notes"] = (data["notes"] or "").strip()
     for field, choices in CHOICE_FIELDS.items():
         if field in data:
             value = data[field] or ""
-            if value and value not in choices.values:
+            if value and value not in _choice_values(choices):
                 errors.add(field, _("“%(value)s” is not one of the choices.") % {"value": value})
             out[field] = value
     if out.get("lifecycle_stage") == "":
@@ -315,7 +328,8 @@ def _clean(
                 errors.add("national_id", _("This national ID is not valid (11 digits with a check digit)."))
             out["national_id"] = raw
 
-    visible = customers_visible_to(by)
+    # Built only when a parent or organisation is given: most rows of an import have neither.
+    visible: models.QuerySet[Customer] | None = None
     for field in ("parent_id", "organization_id"):
         wanted_kind = CustomerKind.ORGANIZATION
         if field in data:
@@ -329,6 +343,8 @@ def _clean(
             if field == "organization_id" and kind != CustomerKind.PERSON:
                 errors.add(field, _("Use the parent organisation for an organisation."))
                 continue
+            if visible is None:
+                visible = customers_visible_to(by)
             target = visible.filter(pk=value, kind=wanted_kind).first() if str(value).isdigit() else None
             if target is None:
                 errors.add(field, _("No such organisation."))
