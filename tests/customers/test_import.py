@@ -380,3 +380,11 @@ def test_customers_an_import_creates_are_checked_for_duplicates_once_their_batch
     pair = DuplicateCandidate.objects.get()
     assert (pair.first_id, pair.second_id) == (existing.pk, new.pk)
     assert pair.found_by == "import" and "phone" in pair.reasons
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_row_count_shown_before_the_run_is_the_rows_under_the_header(agent_a, kind):
+    rows = [HEADER.split(","), *(r.split(",") for r in GOOD[1:]), ["", "", "", "", "", ""]]
+    data = csv_bytes([",".join(r) for r in rows]) if kind == "csv" else xlsx_bytes(rows)
+    job = import_job_create(by=agent_a, stream=io.BytesIO(data), file_name=f"customers.{kind}")
+    assert job.total_rows == 2  # two customers; the header and the empty last row are not counted

@@ -107,7 +107,7 @@ def import_job_create(
                 "نام، نام خانوادگی، موبایل) at the top and try again."
             )
         )
-    total = _count_rows(stream, sheet) - 1
+    total = _count_rows(stream, sheet)  # the rows under the header (the reader has taken the header off)
     job = ImportJob(
         by=by,
         team=by.team,
@@ -121,7 +121,7 @@ def import_job_create(
         mapping=columns,
         on_duplicate=on_duplicate,
         dry_run=dry_run,
-        total_rows=max(total, 0),
+        total_rows=total,
     )
     stream.seek(0)
     job.file.save(file_name[-100:] or "import", File(stream), save=False)
