@@ -51,17 +51,18 @@ _PHONEISH = re.compile(r"^[+()\d\s\-]{4,}$")
 _EMAIL_START = re.compile(r"[a-z0-9][a-z0-9._%+\-]{2,}", re.IGNORECASE)
 
 
-def customers_visible_to(user: User | Any) -> QuerySet[Customer]:
+def customers_visible_to(user: User | Any, *, include_deleted: bool = False) -> QuerySet[Customer]:
     """The one scope every page and endpoint uses: admins see all; a manager the customers they own and
-    those of their team and its sub-teams; an agent the customers they own or their team holds."""
-    live = Customer.objects.filter(deleted_at__isnull=True)
+    those of their team and its sub-teams; an agent the customers they own or their team holds. Deleted
+    customers only with `include_deleted` (a merged record is deleted but still someone's, for undo)."""
+    customers = Customer.objects.all() if include_deleted else Customer.objects.filter(deleted_at__isnull=True)
     branches = scope_branches(user)
     if not branches:
-        return live.none()
+        return customers.none()
     scope = Q()
     for branch in branches:
         scope |= _branch_q(branch)
-    return live.filter(scope)
+    return customers.filter(scope)
 
 
 def customer_get(*, user: User, pk: int) -> Customer:

@@ -31,7 +31,7 @@ from peyvand.customers.models import (
     InteractionChannel,
     RevisionAction,
 )
-from peyvand.customers.selectors import _branch_q, customers_visible_to, scope_branches
+from peyvand.customers.selectors import customers_visible_to
 from peyvand.customers.services.records import _apply, _record, customer_snapshot
 from peyvand.customers.services.timeline import interaction_create
 from peyvand.customers.services.validation import SCALAR_FIELDS, _clean
@@ -206,21 +206,13 @@ def customer_merge(
     return merge
 
 
-def _visible_with_deleted(user: User) -> models.QuerySet[Customer]:
-    """customers_visible_to without the live-only condition: a merged record is deleted but still someone's."""
-    scope = Q()
-    for branch in scope_branches(user):
-        scope |= _branch_q(branch)
-    return Customer.objects.filter(scope) if scope_branches(user) else Customer.objects.none()
-
-
 @transaction.atomic
 def customer_merge_undo(*, merge: CustomerMerge, by: User) -> CustomerMerge:
     """Put both customers back as they were: every moved row returned, the survivor's merged-in fields
     restored (a new revision), the merged record live again and its pair back in the review queue."""
     _require_manager(by)
     merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
-    scope = _visible_with_deleted(by)
+    scope = customers_visible_to(by, include_deleted=True)
     if not scope.filter(pk=merge.survivor_id).exists() or not scope.filter(pk=merge.merged_id).exists():
         raise CustomerMerge.DoesNotExist
     if merge.undone_at is not None:
