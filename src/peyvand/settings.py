@@ -1,5 +1,6 @@
 """Peyvand settings: safe local defaults, everything else from the environment (PEYVAND_*, DATABASE_URL)."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -200,6 +201,15 @@ PEYVAND_MONEY_UNIT = env_choice("PEYVAND_MONEY_UNIT", "toman", ("rial", "toman")
 PEYVAND_PHONE_REGION = env_str("PEYVAND_PHONE_REGION", "IR")
 PEYVAND_API_RATE_LIMIT = env_int("PEYVAND_API_RATE_LIMIT", 600, minimum=1)  # requests per token per minute
 PEYVAND_PAGE_SIZE = env_int("PEYVAND_PAGE_SIZE", 50, minimum=1)
+# Imports of at least PEYVAND_IMPORT_PARALLEL_ROWS rows are read and cleaned in a second process while the
+# importing one writes (0: all in one process; the default when the machine has a single core).
+PEYVAND_IMPORT_PROCESSES = env_int("PEYVAND_IMPORT_PROCESSES", 1 if (os.cpu_count() or 1) > 1 else 0, minimum=0)
+PEYVAND_IMPORT_PARALLEL_ROWS = env_int("PEYVAND_IMPORT_PARALLEL_ROWS", 5000, minimum=0)
+# How often `peyvand worker` queues the duplicate scan over all customers; 0 turns the schedule off.
+PEYVAND_DUPLICATE_SCAN_HOURS = env_int("PEYVAND_DUPLICATE_SCAN_HOURS", 24, minimum=0)
+# An export of more customers than this is written by the worker, with progress, instead of in the request.
+PEYVAND_EXPORT_INLINE_ROWS = env_int("PEYVAND_EXPORT_INLINE_ROWS", 5000, minimum=0)
+PEYVAND_EXPORT_KEEP_DAYS = env_int("PEYVAND_EXPORT_KEEP_DAYS", 7, minimum=1)  # then the file is removed
 
 LOGGING = {
     "version": 1,

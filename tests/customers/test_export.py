@@ -160,7 +160,7 @@ def test_xlsx_has_a_column_for_each_active_custom_field(admin, karimi):
 
 
 def test_a_list_longer_than_a_sheet_goes_on_to_a_second_sheet(admin, team_a, monkeypatch):
-    monkeypatch.setattr(exporting, "XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(exporting.xlsx, "XLSX_MAX_ROWS", 2)
     for _ in range(5):
         CustomerFactory(team=team_a)
     _response, content = _page_export(admin, format="xlsx")
@@ -247,7 +247,7 @@ def test_text_search_is_honoured(agent_a, karimi, team_a):
 
 
 def test_search_results_are_read_page_after_page(admin, team_a, monkeypatch):
-    monkeypatch.setattr(exporting, "CHUNK", 2)
+    monkeypatch.setattr(exporting.table, "CHUNK", 2)
     wanted = {CustomerFactory(team=team_a, first_name="سارا", last_name="کاظمی").pk for _ in range(5)}
     CustomerFactory(team=team_a, first_name="رضا", last_name="محمدی")
     _response, content = _page_export(admin, format="csv", q="کاظمی")
@@ -263,12 +263,12 @@ def test_export_of_thousands_of_customers_reads_in_chunks_without_repeats(admin)
     )
     ids = [int(row[0]) for row in _csv(out.getvalue())[1:]]
     live = Customer.objects.filter(deleted_at__isnull=True).count()
-    assert written == len(ids) == live >= 3000 > exporting.CHUNK
+    assert written == len(ids) == live >= 3000 > exporting.table.CHUNK
     assert ids == sorted(set(ids))
 
 
 def test_a_scoped_export_walks_each_part_of_the_scope_and_merges_them_in_id_order(agent_a, team_a, team_b, monkeypatch):
-    monkeypatch.setattr(exporting, "CHUNK", 2)
+    monkeypatch.setattr(exporting.table, "CHUNK", 2)
     mine_elsewhere = [CustomerFactory(team=team_b, owner=agent_a) for _ in range(2)]
     team = [CustomerFactory(team=team_a) for _ in range(3)]
     both = CustomerFactory(team=team_a, owner=agent_a)  # in two parts of the scope, exported once
@@ -372,7 +372,7 @@ def test_cli_leaves_no_file_behind_when_the_export_fails(tmp_path, admin, karimi
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(exporting, "_rows", fail)
+    monkeypatch.setattr(exporting.table, "_rows", fail)
     with pytest.raises(RuntimeError):
         call_command("export_customers", str(tmp_path / "out.xlsx"))
     assert list(tmp_path.iterdir()) == []

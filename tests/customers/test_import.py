@@ -388,3 +388,156 @@ def test_the_row_count_shown_before_the_run_is_the_rows_under_the_header(agent_a
     data = csv_bytes([",".join(r) for r in rows]) if kind == "csv" else xlsx_bytes(rows)
     job = import_job_create(by=agent_a, stream=io.BytesIO(data), file_name=f"customers.{kind}")
     assert job.total_rows == 2  # two customers; the header and the empty last row are not counted
+
+
+def test_it_previews_what_each_column_becomes(agent_a):
+    from peyvand.customers.importing.engine import preview_rows
+
+    rows = [HEADER + ",تاریخ تولد", "علی ,محمدي,۰۹۱۲ ۱۲۳ ۴۵۶۷,0499370899,ALI@Example.com,تهران,۱۳۷۰/۰۱/۰۲"]
+    job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(rows)), file_name="c.csv")
+    (row,) = preview_rows(job)
+    assert row["errors"] == []
+    assert row["cells"][2] == "۰۹۱۲ ۱۲۳ ۴۵۶۷"  # as read
+    values = row["values"]
+    assert values[0] == "علی" and values[1] == "محمدی"  # trimmed, Arabic yeh made Persian
+    assert values[2] == "+989121234567"
+    assert values[4] == "ali@example.com"
+    assert values[6] == "1370/01/02"
+    assert not Customer.objects.exists()
+
+
+def test_a_cancelled_job_stops_before_its_next_batch_and_keeps_what_was_committed(agent_a):
+    from peyvand.customers.importing.engine import import_job_cancel
+
+    rows = [HEADER] + [f"نام{i},خانواده{i},0912{i:07d},,," for i in range(12)]
+    job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(rows)), file_name="c.csv")
+
+    def cancel_after_first_batch(progress_job: ImportJob) -> None:
+        if progress_job.processed_rows == 5:
+            import_job_cancel(job=ImportJob.objects.get(pk=job.pk), by=agent_a)
+
+    finished = run_import(job.pk, progress=cancel_after_first_batch, batch_size=5)
+    assert finished.status == ImportStatus.CANCELLED
+    assert Customer.objects.count() == finished.created_count == 5
+    assert "5" in finished.message
+    # Running it again does nothing: a cancelled job stays cancelled.
+    assert run_import(job.pk).created_count == 5 and Customer.objects.count() == 5
+
+
+def test_a_waiting_job_cancelled_never_runs_and_only_its_owner_may_cancel(agent_a, agent_b):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from peyvand.customers.importing.engine import import_job_cancel
+
+    job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(GOOD)), file_name="c.csv")
+    with pytest.raises(PermissionDenied):
+        import_job_cancel(job=job, by=agent_b)
+    import_job_cancel(job=job, by=agent_a)
+    assert run_import(job.pk).status == ImportStatus.CANCELLED
+    assert not Customer.objects.exists()
+    with pytest.raises(ValidationError):
+        import_job_cancel(job=job, by=agent_a)
+    done = run(agent_a, csv_bytes(GOOD))
+    with pytest.raises(ValidationError):
+        import_job_cancel(job=done, by=agent_a)
+
+
+# --- sheets, and Ctrl-C in the CLI --------------------------------------------------------------------------
+
+
+def test_the_sheets_of_a_workbook_are_listed_in_order_with_whether_they_hold_data():
+    from peyvand.customers.importing.readers import SheetInfo, workbook_sheets
+
+    book = openpyxl.Workbook()
+    book.active.title = "یادداشت"
+    book.create_sheet("داده").append(["نام", "موبایل"])
+    book.create_sheet("خالی")["C5"] = None
+    out = io.BytesIO()
+    book.save(out)
+    assert workbook_sheets(out) == [
+        SheetInfo("یادداشت", False),
+        SheetInfo("داده", True),
+        SheetInfo("خالی", False),
+    ]
+    with open_table(out) as table:  # no sheet named: the first one with data
+        assert (table.sheet, table.headers) == ("داده", ["نام", "موبایل"])
+    assert workbook_sheets(io.BytesIO(csv_bytes(GOOD))) == []
+
+
+def _interrupt_after_batches(monkeypatch, batches: int, *, times: int = 1) -> None:
+    """Run the CLI's import in batches of 3 rows and press Ctrl-C `times` times after batch `batches`."""
+    import os
+    import signal
+    from functools import partial
+
+    from peyvand.customers.management.commands import import_customers
+
+    def run_then_interrupt(job_id, *, progress):
+        def progress_and_interrupt(job):
+            progress(job)
+            if job.processed_rows == 3 * batches:
+                for _ in range(times):
+                    os.kill(os.getpid(), signal.SIGINT)
+
+        return run_import(job_id, progress=progress_and_interrupt, batch_size=3)
+
+    monkeypatch.setattr(import_customers, "run_import", partial(run_then_interrupt))
+
+
+ROWS = [HEADER] + [f"نام{i},خانواده{i},0912{i:07d},,," for i in range(10)]
+
+
+def test_ctrl_c_in_the_cli_stops_after_the_batch_keeps_it_and_a_rerun_adds_only_the_rest(
+    agent_a, tmp_path, capsys, monkeypatch, english
+):
+    path = tmp_path / "people.csv"
+    path.write_bytes(csv_bytes(ROWS))
+    _interrupt_after_batches(monkeypatch, 1)
+    with pytest.raises(CommandError) as stopped:
+        call_command("import_customers", str(path), "--user", "agent_a")
+    assert stopped.value.returncode == 130
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.CANCELLED and job.finished_at is not None
+    # The batch written when Ctrl-C came is finished, not the next one.
+    assert Customer.objects.count() == job.created_count == 6
+    err = capsys.readouterr().err
+    assert "6 customers were saved" in err and "skips or updates them" in err
+    monkeypatch.undo()
+    call_command("import_customers", str(path), "--user", "agent_a")
+    assert "4 created, 0 updated, 0 unchanged, 6 skipped" in capsys.readouterr().out
+    assert Customer.objects.count() == 10
+    assert ImportJob.objects.first().skipped_count == 6
+
+
+def test_a_second_ctrl_c_stops_at_once_and_closes_the_job(agent_a, tmp_path, capsys, monkeypatch, english):
+    path = tmp_path / "people.csv"
+    path.write_bytes(csv_bytes(ROWS))
+    _interrupt_after_batches(monkeypatch, 1, times=2)
+    with pytest.raises(CommandError) as stopped:
+        call_command("import_customers", str(path), "--user", "agent_a", "--on-duplicate", "create")
+    assert stopped.value.returncode == 130
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.CANCELLED and job.finished_at is not None and "3" in job.message
+    assert Customer.objects.count() == job.created_count == 3
+    assert "--on-duplicate skip" in capsys.readouterr().err
+
+
+def test_a_stalled_import_is_shown_as_such_and_cancelling_closes_it_at_once(agent_a, client, english):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from peyvand.customers.importing.engine import import_job_cancel
+
+    job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(GOOD)), file_name="c.csv")
+    # Its worker died half-way: it says running, and nothing has been committed for half an hour.
+    long_ago = timezone.now() - timedelta(minutes=30)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=long_ago, updated_at=long_ago)
+    client.force_login(agent_a)
+    page = client.get(reverse("customers:import_detail", args=[job.pk])).content.decode()
+    assert "ممکن است پردازشگری که این ورود داده را اجرا می‌کند متوقف شده باشد" in page
+    cancelled = import_job_cancel(job=job, by=agent_a)
+    assert cancelled.status == ImportStatus.CANCELLED and cancelled.finished_at is not None
+    page = client.get(reverse("customers:import_detail", args=[job.pk]), headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 1s"' not in page.content.decode()  # no longer followed: it has stopped

@@ -1,16 +1,19 @@
 """Merging customers: field-by-field choice, every related record moved, history kept, and undo."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import override
 
 from factories import UserFactory
 from peyvand.accounts.models import Role
 from peyvand.customers import services
+from peyvand.customers.duplicates import open_duplicates_visible_to
 from peyvand.customers.models import (
     Consent,
     Customer,
@@ -23,6 +26,7 @@ from peyvand.customers.models import (
     DuplicateStatus,
     Interaction,
 )
+from peyvand.customers.services.merge import consent_conflicts
 
 pytestmark = pytest.mark.django_db
 
@@ -313,3 +317,169 @@ def test_dismissing_on_the_page(two_orgs, manager_a):
     client_for(manager_a).post(reverse("customers:duplicate_dismiss", args=[candidate.pk]))
     candidate.refresh_from_db()
     assert candidate.status == DuplicateStatus.DISMISSED
+
+
+# --- detection after undo -------------------------------------------------------------------------------
+
+
+def test_undo_puts_the_pair_back_in_the_review_queue(two_orgs, manager_a):
+    survivor, merged = two_orgs
+    candidate = DuplicateCandidate.objects.get()
+    merge = services.customer_merge(survivor=survivor, merged=merged, by=manager_a, chosen={})
+    assert not open_duplicates_visible_to(manager_a).exists()
+    services.customer_merge_undo(merge=merge, by=manager_a)
+    assert list(open_duplicates_visible_to(manager_a)) == [candidate]
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.reasons) == (DuplicateStatus.OPEN, ["phone", "name"])
+
+
+def test_undo_finds_the_pair_again_when_the_merge_had_none(manager_a, team_a):
+    survivor = org(manager_a, team_a, "شرکت بتا", phones=[{"number": "09121234567"}])
+    merged = org(manager_a, team_a, "بازرگانی گاما", phones=[{"number": "09121234567"}])
+    DuplicateCandidate.objects.all().delete()  # merged by hand, never suspected
+    merge = services.customer_merge(survivor=survivor, merged=merged, by=manager_a, chosen={})
+    assert merge.candidate_id is None
+    services.customer_merge_undo(merge=merge, by=manager_a)
+    pair = open_duplicates_visible_to(manager_a).get()
+    assert (pair.first_id, pair.second_id, pair.reasons) == (survivor.pk, merged.pk, ["phone"])
+
+
+def test_a_merge_and_its_undo_keep_the_third_party_pairs_right(manager_a, team_a):
+    survivor = org(manager_a, team_a, "شرکت بتا", phones=[{"number": "09121234567"}])
+    merged = org(manager_a, team_a, "شرکت بتا", phones=[{"number": "09121234567"}], emails=[{"email": "b@beta.ir"}])
+    third = org(manager_a, team_a, "پخش دلتا", emails=[{"email": "b@beta.ir"}])
+
+    def open_pairs():
+        return set(DuplicateCandidate.objects.filter(status="open").values_list("first_id", "second_id"))
+
+    assert open_pairs() == {(survivor.pk, merged.pk), (merged.pk, third.pk)}
+    merge = services.customer_merge(survivor=survivor, merged=merged, by=manager_a, chosen={})
+    # The survivor now holds the shared e-mail; the merged record, gone, is nobody's duplicate.
+    assert open_pairs() == {(survivor.pk, third.pk)}
+    services.customer_merge_undo(merge=merge, by=manager_a)
+    assert open_pairs() == {(survivor.pk, merged.pk), (merged.pk, third.pk)}
+
+
+# --- consent --------------------------------------------------------------------------------------------
+
+CONSENT_FIELDS = ("pk", "customer_id", "channel", "granted", "recorded_at", "method", "note", "recorded_by_id")
+
+
+def consents():
+    return {row[0]: row for row in Consent.objects.values_list(*CONSENT_FIELDS)}
+
+
+@pytest.fixture
+def conflicting_consent(manager_a, team_a):
+    """Two records of one company: SMS granted long ago on one, refused last week on the other; e-mail granted
+    on both the same way; calls refused on the survivor only."""
+    survivor = org(manager_a, team_a, "شرکت امگا", phones=[{"number": "09121234567"}])
+    merged = org(manager_a, team_a, "شرکت امگا", phones=[{"number": "09121234567"}])
+    now = timezone.now()
+    for customer, channel, granted, days, method in (
+        (survivor, "sms", True, 400, "written"),
+        (merged, "sms", False, 7, "keyword"),
+        (survivor, "email", True, 30, "web_form"),
+        (merged, "email", True, 30, "web_form"),
+        (survivor, "call", False, 2, "verbal"),
+    ):
+        services.consent_set(
+            customer=customer,
+            by=manager_a,
+            channel=channel,
+            granted=granted,
+            method=method,
+            recorded_at=now.replace(microsecond=0) - timedelta(days=days),
+        )
+    return survivor, merged
+
+
+def test_the_latest_decision_is_the_default(conflicting_consent):
+    survivor, merged = conflicting_consent
+    conflicts = consent_conflicts(survivor=survivor, merged=merged)
+    assert [(c.channel, c.default) for c in conflicts] == [("sms", "merged")]
+    # Seen from the other side, the latest is still the refusal.
+    assert [(c.channel, c.default) for c in consent_conflicts(survivor=merged, merged=survivor)] == [
+        ("sms", "survivor")
+    ]
+
+
+def test_an_opt_out_recorded_at_the_same_moment_wins(manager_a, team_a):
+    survivor = org(manager_a, team_a, "شرکت یک")
+    merged = org(manager_a, team_a, "شرکت دو")
+    when = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    for customer, granted in ((survivor, False), (merged, True)):
+        services.consent_set(
+            customer=customer, by=manager_a, channel="sms", granted=granted, method="written", recorded_at=when
+        )
+    assert [c.default for c in consent_conflicts(survivor=survivor, merged=merged)] == ["survivor"]
+    assert [c.default for c in consent_conflicts(survivor=merged, merged=survivor)] == ["merged"]
+
+
+def test_a_merge_keeps_the_latest_consent_by_default_and_undo_restores_both(conflicting_consent, manager_a):
+    survivor, merged = conflicting_consent
+    before = consents()
+    merge = services.customer_merge(survivor=survivor, merged=merged, by=manager_a, chosen={})
+    assert merge.chosen == {"consent:sms": "merged"}
+    sms = Consent.objects.get(customer=survivor, channel="sms")
+    assert (sms.granted, sms.method) == (False, "keyword")
+    assert Consent.objects.get(customer=merged, channel="sms").granted is False  # the merged record keeps its own
+    assert Consent.objects.get(customer=survivor, channel="call").granted is False
+    services.customer_merge_undo(merge=merge, by=manager_a)
+    assert consents() == before
+
+
+def test_a_merge_keeps_the_chosen_consent(conflicting_consent, manager_a):
+    survivor, merged = conflicting_consent
+    before = consents()
+    merge = services.customer_merge(survivor=survivor, merged=merged, by=manager_a, chosen={"consent:sms": "survivor"})
+    assert merge.chosen == {"consent:sms": "survivor"}
+    assert Consent.objects.get(customer=survivor, channel="sms").granted is True
+    services.customer_merge_undo(merge=merge, by=manager_a)
+    assert consents() == before
+
+
+def test_undo_leaves_a_consent_recorded_after_the_merge(conflicting_consent, manager_a):
+    survivor, merged = conflicting_consent
+    merge = services.customer_merge(survivor=survivor, merged=merged, by=manager_a, chosen={})
+    services.consent_set(customer=survivor, by=manager_a, channel="sms", granted=True, method="verbal")
+    services.customer_merge_undo(merge=merge, by=manager_a)
+    sms = Consent.objects.get(customer=survivor, channel="sms")
+    assert (sms.granted, sms.method) == (True, "verbal")
+
+
+def test_unknown_consent_channels_are_refused(conflicting_consent, manager_a):
+    survivor, merged = conflicting_consent
+    with pytest.raises(ValidationError) as caught:
+        services.customer_merge(
+            survivor=survivor, merged=merged, by=manager_a, chosen={"consent:fax": "merged", "consent:sms": "both"}
+        )
+    assert set(caught.value.message_dict) == {"consent:fax", "consent:sms"}
+
+
+def test_the_api_takes_a_consent_choice(conflicting_consent, manager_a, api_client):
+    survivor, merged = conflicting_consent
+    before = consents()
+    client = api_client(manager_a)
+    body = {"survivor_id": survivor.pk, "merged_id": merged.pk, "chosen": {"consent:sms": "survivor"}}
+    response = post(client, "/api/v1/data-quality/merges", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["chosen"] == {"consent:sms": "survivor"}
+    assert Consent.objects.get(customer=survivor, channel="sms").granted is True
+    assert post(client, f"/api/v1/data-quality/merges/{response.json()['id']}/undo").status_code == 200
+    assert consents() == before
+    assert "consent:sms" in client.get("/api/v1/openapi.json").content.decode()
+
+
+def test_the_merge_page_offers_the_consent_choice(conflicting_consent, manager_a):
+    survivor, _merged = conflicting_consent
+    candidate = DuplicateCandidate.objects.get()
+    client = client_for(manager_a)
+    url = reverse("customers:duplicate_merge", args=[candidate.pk])
+    body = client.get(url).content.decode()
+    assert 'name="consent_sms" value="merged" checked' in body
+    assert 'name="consent_sms" value="survivor">' in body
+    assert 'name="consent_email"' not in body and 'name="consent_call"' not in body
+    client.post(url, {"survivor": survivor.pk, "consent_sms": "survivor"})
+    assert CustomerMerge.objects.get().chosen == {"consent:sms": "survivor"}
+    assert Consent.objects.get(customer=survivor, channel="sms").granted is True

@@ -44,7 +44,17 @@ def browser_page() -> Iterator:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        yield page
+        try:
+            yield page
+        finally:
+            # Inside sync_playwright() this thread runs in the driver's contextvars context, where Django keeps
+            # a second set of database connections (its connections are context-local): fixtures and the
+            # test opened them here, and once the block ends nothing can reach them to close them. On
+            # PostgreSQL such a left-over session made dropping the test database fail («being accessed by
+            # other users»).
+            from django.db import connections
+
+            connections.close_all()
         context.close()
         browser.close()
         # A CSP violation or a broken script shows up here, not as a visible failure.

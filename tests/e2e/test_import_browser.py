@@ -127,3 +127,86 @@ def test_an_agent_imports_a_persian_csv_and_downloads_the_rejected_rows(live_ser
     expect(page.locator("table.pv-table tbody tr")).to_have_count(1)
     assert "کریمی" in page.locator("table.pv-table tbody tr").inner_text()
     page.screenshot(path=str(RESULTS / "import-6-search.png"), full_page=True)
+
+
+def _workbook() -> bytes:
+    # An office's workbook: a notes sheet in front, the customers on the second, visitors on the third.
+    book = openpyxl.Workbook()
+    book.active.title = "راهنما"
+    customers = book.create_sheet("مشتریان")
+    customers.append(["نام", "نام خانوادگی", "موبایل"])
+    customers.append(["علي", "کریمی", "09121234567"])
+    visitors = book.create_sheet("بازدیدکنندگان")
+    visitors.append(["نام و نام خانوادگی", "موبایل", "ایمیل", "تاریخ تولد"])
+    visitors.append(["سارا  رحیمی", "۰۹۱۲ ۱۲۳ ۴۵۶۷", "Sara@Example.com", "1370/01/02"])
+    visitors.append(["رضا احمدی", "12345", "reza@example.com", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_agent_picks_the_sheet_previews_the_stored_values_and_cancels(live_server, browser_page, agent):  # noqa: F811
+    from peyvand.customers.models import Customer, ImportJob, ImportStatus
+
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page = browser_page
+    RESULTS.mkdir(exist_ok=True)
+    log_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/customers/import/")
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    page.set_input_files("#id_file", files=[{"name": "نمایشگاه.xlsx", "mimeType": xlsx, "buffer": _workbook()}])
+    page.locator("form button[type=submit]", has_text="بعدی").click()
+
+    # The first sheet with data is open; the empty notes sheet cannot be picked.
+    page.wait_for_url("**/customers/import/*/map/")
+    assert page.locator("#id_sheet").input_value() == "مشتریان"
+    assert page.locator("#id_sheet option[value=راهنما]").is_disabled()
+    assert page.locator("label[for=col_0]").inner_text() == "نام"
+    page.select_option("#id_sheet", "بازدیدکنندگان")
+    page.screenshot(path=str(RESULTS / "import-7-sheet-choice.png"), full_page=True)
+    page.locator("#import-sheet button[type=submit]").click()
+    expect(page.locator("label[for=col_0]")).to_have_text("نام و نام خانوادگی")
+    assert page.locator("#id_sheet").input_value() == "بازدیدکنندگان"
+    assert [page.locator(f"#col_{i}").input_value() for i in range(4)] == ["full_name", "mobile", "email", "birth_date"]
+    page.locator("form button[type=submit]", has_text="پیش‌نمایش").click()
+
+    # The preview: what will be stored, in Persian digits, with the cell as typed under it when it differs.
+    page.wait_for_url("**/customers/import/*/preview/")
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(2)
+    good = rows.nth(0).locator("td")
+    assert good.nth(2).locator("[data-value]").inner_text() == "+۹۸۹۱۲۱۲۳۴۵۶۷"
+    assert good.nth(2).locator("[data-raw] del").inner_text() == "۰۹۱۲ ۱۲۳ ۴۵۶۷"
+    assert good.nth(3).locator("[data-value]").inner_text() == "sara@example.com"
+    assert good.nth(4).locator("[data-value]").inner_text() == "۱۳۷۰/۰۱/۰۲"
+    assert good.nth(4).locator("[data-raw]").count() == 0  # already as it will be stored
+    bad = rows.nth(1)
+    assert "table-danger" in (bad.get_attribute("class") or "") and bad.locator("[data-raw]").count() == 0
+    assert bad.locator("td").nth(2).inner_text() == "۱۲۳۴۵"
+    page.screenshot(path=str(RESULTS / "import-8-preview-values.png"), full_page=True)
+
+    # Started, then cancelled while it waits for a worker: nothing is imported, the page says so.
+    page.locator("button", has_text="شروع ورود داده").click()
+    job = ImportJob.objects.get()
+    page.wait_for_url(f"{live_server.url}/customers/import/{job.pk}/")
+    page.locator("#import-progress [data-action=cancel]").click()
+    page.wait_for_url(f"{live_server.url}/customers/import/{job.pk}/")
+    progress = page.locator("#import-progress")
+    expect(progress.locator(".alert")).to_be_visible()
+    assert progress.get_attribute("hx-trigger") is None
+    assert progress.locator("[data-action=cancel]").count() == 0
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CANCELLED and job.message in progress.inner_text()
+    assert not Customer.objects.exists()
+    page.screenshot(path=str(RESULTS / "import-9-cancelled.png"), full_page=True)
+
+    # A second file given up at the mapping step: back to the start, where both imports are listed.
+    page.goto(f"{live_server.url}/customers/import/")
+    page.set_input_files("#id_file", files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": CSV}])
+    page.locator("form button[type=submit]", has_text="بعدی").click()
+    page.wait_for_url("**/customers/import/*/map/")
+    assert page.locator("#import-sheet").count() == 0  # a CSV file has no sheets
+    page.locator("[data-action=abandon]").click()
+    page.wait_for_url(f"{live_server.url}/customers/import/")
+    assert ImportJob.objects.filter(status=ImportStatus.CANCELLED).count() == 2
+    page.screenshot(path=str(RESULTS / "import-10-abandoned.png"), full_page=True)

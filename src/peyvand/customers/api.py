@@ -13,7 +13,7 @@ from pydantic import Field
 from peyvand.core.downloads import file_download, streaming_download
 from peyvand.core.http import AuthedRequest
 from peyvand.core.pagination import paginate
-from peyvand.customers import exporting, selectors, services
+from peyvand.customers import export_api, exporting, selectors, services
 from peyvand.customers.models import Customer, CustomerKind, CustomerRevision
 from peyvand.customers.page_queries import active_language
 from peyvand.customers.quality_api import HealthOut, health_report
@@ -23,6 +23,7 @@ from peyvand.customers.schemas import (
     ConsentIn,
     ConsentOut,
     CustomerCreate,
+    CustomerExport,
     CustomerOut,
     CustomerPage,
     CustomerPatch,
@@ -35,27 +36,13 @@ from peyvand.customers.schemas import (
     RevisionOut,
     TimelineItemOut,
 )
+from peyvand.customers.schemas import CustomerSelection as CustomerSelection
 
 router = Router(tags=["customers"])
 organizations_router = Router(tags=["organizations"])
 interactions_router = Router(tags=["interactions"])
-
-
-class CustomerSelection(Clean):
-    """The filters of every customer list (the list itself and its export)."""
-
-    q: str | None = Field(None, max_length=200, description="name, phone, e-mail or national code")
-    kind: Literal["person", "organization"] | None = None
-    lifecycle_stage: str | None = None
-    owner_id: int | None = Field(None, ge=1, le=MAX_ID)
-    team_id: int | None = Field(None, ge=1, le=MAX_ID)
-    tag: str | None = Field(None, max_length=60)
-    city: str | None = Field(None, max_length=80)
-    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
-    health: (
-        Literal["missing_phone", "invalid_phone", "invalid_national_id", "no_consent", "inactive", "duplicates"] | None
-    ) = Field(None, description="only customers with this data-health problem (see GET /customers/health)")
-    inactive_months: int | None = Field(None, ge=1, le=999, description="months without activity for health=inactive")
+# Large exports, under /customers/exports: a router of their own, like imports.
+router.add_router("/exports", export_api.router)
 
 
 class CustomerFilters(CustomerSelection):
@@ -100,14 +87,6 @@ def customer_lookup(request: AuthedRequest, phone: str = params.Query(..., max_l
     return list(_full(Customer.objects.filter(pk__in=ids)).order_by("id")) if ids else []
 
 
-class CustomerExport(CustomerSelection):
-    format: Literal["xlsx", "csv"] = Field("xlsx", description="xlsx (Excel) or csv (UTF-8 with a BOM)")
-    lang: Literal["fa", "en"] | None = Field(
-        None, description="headers, labels and dates: fa (Jalali, sheet right to left) or en; default: the request's"
-    )
-
-
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 @router.get(
@@ -115,33 +94,21 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     summary="Export the list, with its filters, to XLSX or CSV",
     description="Every customer you may see that matches the filters (no pages): by id, or best match first "
     "with `q`. Phone numbers and national codes are text; text that a spreadsheet would run as a formula "
-    "(starting with =, +, -, @) gets an apostrophe in front.",
+    "(starting with =, +, -, @) gets an apostrophe in front. A list of more than PEYVAND_EXPORT_INLINE_ROWS "
+    "customers (5,000 by default) is refused with 409 `export_too_large`: export it in the background with "
+    "POST /customers/exports.",
     openapi_extra={
         "responses": {
-            200: {
-                "description": "The file, as an attachment (customers-<date>.xlsx or .csv).",
-                "content": {
-                    exporting.CONTENT_TYPES["xlsx"]: _BINARY,
-                    exporting.CONTENT_TYPES["csv"].split(";")[0]: _BINARY,
-                },
-            }
+            200: export_api.FILE_RESPONSE,
+            409: {"description": "Too many customers for one request (`export_too_large`).", **export_api.ERROR},
         }
     },
 )
 def customer_export(request: AuthedRequest, filters: Query[CustomerExport]) -> HttpResponseBase:
     language = filters.lang or active_language()
-    selection = exporting.ExportFilters(
-        q=filters.q or "",
-        kind=filters.kind or "",
-        stage=filters.lifecycle_stage or "",
-        owner=filters.owner_id,
-        team=filters.team_id,
-        tag=filters.tag or "",
-        city=filters.city or "",
-        organization=filters.organization_id,
-        health=filters.health or "",
-        months=filters.inactive_months,
-    )
+    selection = export_api.selection_filters(filters)
+    if not exporting.export_fits_inline(user=request.auth, filters=selection):
+        return export_api.too_large(request)
     filename = exporting.export_filename(filters.format, language)
     content_type = exporting.CONTENT_TYPES[filters.format]
     if filters.format == "csv":

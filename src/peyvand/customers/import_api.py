@@ -1,18 +1,20 @@
-"""HTTP API for customer imports: upload a file as a job, follow its progress, fetch its rejected rows."""
+"""HTTP API for customer imports: upload a file as a job, follow its progress, cancel it, fetch its rejected rows."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from django.http import FileResponse, Http404
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from peyvand.core.http import AuthedRequest
+from peyvand.customers.export_api import ERROR, conflict
 from peyvand.customers.import_views import rejected_download
-from peyvand.customers.importing.engine import import_job_create
+from peyvand.customers.importing.engine import import_job_cancel, import_job_create
 from peyvand.customers.importing.readers import MAX_UPLOAD_BYTES, ImportFileError
 from peyvand.customers.importing.selectors import import_job_get
 from peyvand.customers.models import ImportJob, OnDuplicate
@@ -25,6 +27,7 @@ class ImportOut(Schema):
     file_name: str
     file_format: str
     encoding: str
+    sheet: str
     status: str
     dry_run: bool
     on_duplicate: str
@@ -50,6 +53,7 @@ def _out(job: ImportJob) -> ImportOut:
         file_name=job.file_name,
         file_format=job.file_format,
         encoding=job.encoding,
+        sheet=job.sheet,
         status=job.status,
         dry_run=job.dry_run,
         on_duplicate=job.on_duplicate,
@@ -86,7 +90,9 @@ def import_create(
     sheet: Form[str] = "",
 ) -> Status[ImportOut]:
     """Upload a CSV or XLSX file; it is checked at once (422 with the reason if it cannot be read) and
-    imported in the background. `mapping` is optional JSON of column index → field key."""
+    imported in the background. `mapping` is optional JSON of column index → field key. `sheet` names the
+    Excel sheet to read (default: the first sheet with data); a name the file does not have is refused with
+    422, and the message lists the sheets it has."""
     from peyvand.customers.tasks import run_import_job
 
     if (file.size or 0) > MAX_UPLOAD_BYTES:
@@ -123,3 +129,26 @@ def import_get(request: AuthedRequest, pk: int) -> ImportOut:
 @router.get("/{int:pk}/rejected.xlsx", response={200: None})
 def import_rejected(request: AuthedRequest, pk: int) -> FileResponse:
     return rejected_download(_job(request, pk))
+
+
+@router.post(
+    "/{int:pk}/cancel",
+    response={200: ImportOut},
+    openapi_extra={
+        "responses": {
+            403: {
+                "description": "Someone else started this import: only they (or an administrator) can cancel it.",
+                **ERROR,
+            },
+            409: {"description": "The import has finished (`import_finished`): there is nothing to cancel.", **ERROR},
+        }
+    },
+)
+def import_cancel(request: AuthedRequest, pk: int) -> ImportOut | JsonResponse:
+    """Cancel one of your imports: a waiting one never runs; a running one stops after the batch it is
+    writing, and the batches already saved stay. Follow `GET /imports/{id}` until `finished_at` is set."""
+    try:
+        job = import_job_cancel(job=_job(request, pk), by=request.auth)
+    except ValidationError as exc:
+        return conflict(request, code="import_finished", message=exc.messages[0])
+    return _out(job)

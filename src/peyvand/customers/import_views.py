@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,15 +18,26 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peyvand.accounts.models import User
 from peyvand.core.http import current_user
-from peyvand.customers.importing.engine import import_job_create, import_mapping_save, preview_rows
+from peyvand.core.text import is_persian, to_persian_digits
+from peyvand.customers.importing.engine import (
+    import_job_cancel,
+    import_job_create,
+    import_job_stalled,
+    import_mapping_save,
+    preview_rows,
+)
 from peyvand.customers.importing.mapping import field_choices
 from peyvand.customers.importing.readers import MAX_UPLOAD_BYTES, ImportFileError
 from peyvand.customers.importing.rejected import rejected_rows_xlsx
 from peyvand.customers.importing.selectors import import_job_get, import_jobs_visible_to, import_mappings_for
+from peyvand.customers.importing.sheets import import_job_sheet_set, import_job_sheets
 from peyvand.customers.models import ImportJob, ImportMapping, ImportStatus, OnDuplicate
 
 RECENT_JOBS = 20
 PREVIEW_ROWS = 20
+# Text with no letter in it (a phone, a date, a code) is shown with Persian digits in Persian, as everywhere
+# else; text with letters (an e-mail, an address) is shown as it is.
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 class UploadForm(forms.Form):
@@ -110,7 +123,29 @@ def import_map(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The mapping was saved as “%(name)s”.") % {"name": name[:100]})
         return redirect("customers:import_preview", pk=job.pk)
     columns = [{"index": i, "header": h, "field": job.mapping.get(str(i), "")} for i, h in enumerate(job.headers)]
-    return render(request, "customers/import/map.html", {"job": job, "columns": columns, "choices": choices})
+    sheets = import_job_sheets(job)
+    return render(
+        request,
+        "customers/import/map.html",
+        {"job": job, "columns": columns, "choices": choices, "sheets": sheets if len(sheets) > 1 else []},
+    )
+
+
+@login_required
+@require_POST
+def import_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk, pending=True)
+    try:
+        import_job_sheet_set(job=job, by=current_user(request), sheet=request.POST.get("sheet", "")[:100])
+    except ImportFileError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Reading sheet “%(sheet)s” now; its columns were matched again, check them below.")
+            % {"sheet": job.sheet},
+        )
+    return redirect("customers:import_map", pk=job.pk)
 
 
 @login_required
@@ -123,15 +158,19 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     # preview_rows marks the job it is given as a dry run (so previewing writes nothing); the page must still
     # offer what the user chose, so it gets a copy.
     for row in preview_rows(copy.copy(job), limit=PREVIEW_ROWS):
-        cells = row["cells"]
-        rows.append(
-            {
-                "line": row["line"],
-                "values": [cells[i] if i < len(cells) else "" for i, _label in fields],
-                "errors": row["errors"],
-            }
-        )
+        cells, values = row["cells"], row.get("values") or {}
+        shown = []
+        for i, _label in fields:
+            raw = str(cells[i]) if i < len(cells) else ""
+            # Rows with errors have no cleaned values: they show the cells as read, next to the reason.
+            value = raw if row["errors"] else values.get(i, raw)
+            shown.append({"value": _digits(value), "raw": _digits(raw), "changed": value != raw})
+        rows.append({"line": row["line"], "cells": shown, "errors": row["errors"]})
     return render(request, "customers/import/preview.html", {"job": job, "fields": fields, "rows": rows})
+
+
+def _digits(text: str) -> str:
+    return to_persian_digits(text) if text and is_persian() and not _LETTER.search(text) else text
 
 
 @login_required
@@ -149,12 +188,37 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
+    user = current_user(request)
+    active = job.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+    # A running job that was cancelled finishes the batch it is writing first; the page follows it until then.
+    stopping = job.status == ImportStatus.CANCELLED and job.finished_at is None and not import_job_stalled(job)
     template = (
         "customers/import/_progress.html" if request.headers.get("HX-Request") else "customers/import/detail.html"
     )
-    return render(
-        request, template, {"job": job, "running": job.status in (ImportStatus.PENDING, ImportStatus.RUNNING)}
-    )
+    context = {
+        "job": job,
+        "running": active or stopping,
+        "stopping": stopping,
+        "stalled": job.status == ImportStatus.RUNNING and import_job_stalled(job),
+        "can_cancel": active and (job.by_id == user.pk or user.is_superuser),
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    try:
+        import_job_cancel(job=job, by=current_user(request))
+    except ValidationError as exc:
+        messages.warning(request, exc.messages[0])
+    else:
+        messages.success(request, _("The import was cancelled."))
+    # From the wizard's steps the user gave up on the file: back to the start, ready for another one.
+    if request.POST.get("then") == "start":
+        return redirect("customers:import")
+    return redirect("customers:import_detail", pk=job.pk)
 
 
 @login_required

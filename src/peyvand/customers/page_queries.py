@@ -88,25 +88,29 @@ class ListFilters:
             self.q or self.kind or self.stage or self.team or self.owner or self.tag or self.city or self.health
         )
 
+    def where(self) -> Q:
+        """The condition these filters (all but the search text) put on customers; the list's export uses
+        it too, so that the file holds exactly the customers the list shows."""
+        return selectors.customer_filter(
+            kind=self.kind,
+            lifecycle_stage=self.stage,
+            team_id=self.team,
+            owner_id=self.owner,
+            tag=self.tag,
+            city=self.city,
+            health=self.health,
+            inactive_months=self.months,
+        )
+
 
 def customer_list_page(*, user: User, filters: ListFilters, limit: int) -> Page:
     """One page of the visible customers matching `filters`: no COUNT, phones prefetched, owners joined.
 
     Raises ValidationError for a cursor that is not one of ours.
     """
-    where = selectors.customer_filter(
-        kind=filters.kind,
-        lifecycle_stage=filters.stage,
-        team_id=filters.team,
-        owner_id=filters.owner,
-        tag=filters.tag,
-        city=filters.city,
-        health=filters.health,
-        inactive_months=filters.months,
-    )
     page = selectors.customer_list_page(
         user=user,
-        where=where,
+        where=filters.where(),
         text=filters.q,
         order=filters.order,
         cursor=filters.cursor or None,

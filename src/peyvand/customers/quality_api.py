@@ -17,9 +17,9 @@ from peyvand.accounts.models import User
 from peyvand.core.http import AuthedRequest
 from peyvand.core.pagination import paginate
 from peyvand.customers import duplicates, health, selectors, services
-from peyvand.customers.models import CustomerMerge, DuplicateCandidate
+from peyvand.customers.models import CONSENT_CHANNELS, CustomerMerge, DuplicateCandidate
 from peyvand.customers.schemas import MAX_ID, Clean, Strict
-from peyvand.customers.services.merge import MERGE_FIELDS
+from peyvand.customers.services.merge import CONSENT_KEY, MERGE_FIELDS
 
 router = Router(tags=["data quality"])
 
@@ -83,7 +83,13 @@ class MergeIn(Strict):
     survivor_id: int = Field(ge=1, le=MAX_ID)
     merged_id: int = Field(ge=1, le=MAX_ID)
     chosen: dict[str, Literal["survivor", "merged"]] = Field(
-        default_factory=dict, description=f"field → side to keep; fields: {', '.join(MERGE_FIELDS)}"
+        default_factory=dict,
+        description=(
+            f"field → side to keep; fields: {', '.join(MERGE_FIELDS)}. Where both customers have a consent "
+            f"record for a channel and they differ, {', '.join(CONSENT_KEY + c for c in CONSENT_CHANNELS)} "
+            "choose which record stands; a channel left out keeps the latest decision (an opt-out recorded at "
+            "the same moment as an opt-in wins). The merge's `chosen` lists every such channel as decided."
+        ),
     )
     candidate_id: int | None = Field(None, ge=1, le=MAX_ID)
 

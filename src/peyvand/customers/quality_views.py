@@ -22,7 +22,7 @@ from peyvand.core.jalali import format_date
 from peyvand.core.pagination import paginate
 from peyvand.customers import duplicates, health, page_queries, selectors, services
 from peyvand.customers.models import Customer, CustomerMerge, DuplicateCandidate
-from peyvand.customers.services.merge import MERGE_FIELDS, may_merge
+from peyvand.customers.services.merge import MERGE_FIELDS, consent_conflicts, may_merge
 
 QUEUE_PAGE = 50
 RECENT_MERGES = 20
@@ -127,7 +127,8 @@ def _undo_message(request: HttpRequest, merge: CustomerMerge) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    """Both records side by side, one choice per differing field (the survivor's value preselected)."""
+    """Both records side by side, one choice per differing field (the survivor's value preselected) and per
+    consent channel on which they disagree (the latest wish preselected)."""
     user = current_user(request)
     _require_manager(user)
     candidate = _candidate_or_404(user, pk)
@@ -136,8 +137,10 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     if wanted == str(candidate.second_id):
         survivor, merged = merged, survivor
     rows = _differences(survivor, merged)
+    consents = consent_conflicts(survivor=survivor, merged=merged)
     if request.method == "POST":
         chosen = {row.name: request.POST.get(f"field_{row.name}", "survivor") for row in rows}
+        chosen |= {c.key: request.POST.get(f"consent_{c.channel}", c.default) for c in consents}
         try:
             merge = services.customer_merge(
                 survivor=survivor, merged=merged, by=user, chosen=chosen, candidate=candidate
@@ -151,7 +154,13 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
             # It carries the Undo button, so it stays until the user closes it.
             messages.success(request, _undo_message(request, merge), extra_tags="pv-persistent")
             return redirect("customers:detail", pk=merge.survivor_id)
-    context: dict[str, Any] = {"candidate": candidate, "survivor": survivor, "merged": merged, "rows": rows}
+    context: dict[str, Any] = {
+        "candidate": candidate,
+        "survivor": survivor,
+        "merged": merged,
+        "rows": rows,
+        "consents": consents,
+    }
     return render(request, "customers/quality/merge.html", context)
 
 

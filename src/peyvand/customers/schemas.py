@@ -262,3 +262,53 @@ class OrganizationNode(Schema):
     display_name: str
     parent_id: int | None
     depth: int
+
+
+# --- export -------------------------------------------------------------------------------------------------
+
+
+class CustomerSelection(Clean):
+    """The filters of every customer list (the list itself and its export)."""
+
+    q: str | None = Field(None, max_length=200, description="name, phone, e-mail or national code")
+    kind: Literal["person", "organization"] | None = None
+    lifecycle_stage: str | None = None
+    owner_id: int | None = Field(None, ge=1, le=MAX_ID)
+    team_id: int | None = Field(None, ge=1, le=MAX_ID)
+    tag: str | None = Field(None, max_length=60)
+    city: str | None = Field(None, max_length=80)
+    organization_id: int | None = Field(None, ge=1, le=MAX_ID)
+    health: (
+        Literal["missing_phone", "invalid_phone", "invalid_national_id", "no_consent", "inactive", "duplicates"] | None
+    ) = Field(None, description="only customers with this data-health problem (see GET /customers/health)")
+    inactive_months: int | None = Field(None, ge=1, le=999, description="months without activity for health=inactive")
+
+
+class CustomerExport(CustomerSelection):
+    format: Literal["xlsx", "csv"] = Field("xlsx", description="xlsx (Excel) or csv (UTF-8 with a BOM)")
+    lang: Literal["fa", "en"] | None = Field(
+        None, description="headers, labels and dates: fa (Jalali, sheet right to left) or en; default: the request's"
+    )
+
+
+class ExportJobIn(CustomerExport):
+    """A background export: the list's filters, the format and the language of the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExportJobOut(Schema):
+    id: int
+    status: Literal["pending", "running", "done", "failed"]
+    format: Literal["xlsx", "csv"]
+    filters: dict[str, Any]
+    total_rows: int | None = Field(description="rows the file will hold; null while unknown (a search)")
+    processed_rows: int
+    progress: float = Field(description="0 to 1")
+    message: str
+    file_name: str
+    file_url: str | None = Field(description="where to download the file once it is done, until `expires_at`")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    expires_at: datetime | None

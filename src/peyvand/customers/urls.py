@@ -2,14 +2,17 @@
 
 from django.urls import path
 
-from peyvand.customers import import_views, quality_views, views
+from peyvand.customers import export_views, import_views, quality_views, views
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("search/", views.customer_search, name="search"),
-    path("export/", views.customer_export, name="export"),
+    path("export/", export_views.customer_export, name="export"),
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/<int:pk>/", export_views.export_job_detail, name="export_job"),
+    path("exports/<int:pk>/file/", export_views.export_job_file, name="export_job_file"),
     path("new/", views.customer_create, name="create"),
     path("organizations/", views.organization_tree, name="org_tree"),
     path("organizations/options/", views.organization_options, name="organization_options"),
@@ -30,5 +33,7 @@ urlpatterns = [
     path("import/<int:pk>/map/", import_views.import_map, name="import_map"),
     path("import/<int:pk>/preview/", import_views.import_preview, name="import_preview"),
     path("import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/sheet/", import_views.import_sheet, name="import_sheet"),
+    path("import/<int:pk>/cancel/", import_views.import_cancel, name="import_cancel"),
     path("import/<int:pk>/rejected.xlsx", import_views.import_rejected, name="import_rejected"),
 ]

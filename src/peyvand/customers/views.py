@@ -9,16 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
-from peyvand.core.downloads import file_download, streaming_download
 from peyvand.core.http import current_user
-from peyvand.customers import exporting, page_queries, selectors, services
+from peyvand.customers import export_views, page_queries, selectors, services
 from peyvand.customers.forms import CustomerForm, InteractionForm
 from peyvand.customers.models import (
     ConsentMethod,
@@ -74,7 +72,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "next_query": next_query,
         "first_query": first.urlencode(),
-        "export_query": _export_query(request),
+        "export_query": export_views.export_query(request),
     }
     if _is_htmx(request) and request.headers.get("HX-Target") == "customer-results":
         # The export menu sits outside the results; it is swapped along with them to carry the new filters.
@@ -93,30 +91,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         ],
     )
     return render(request, "customers/customer_list.html", context)
-
-
-def _export_query(request: HttpRequest) -> str:
-    """The list's filters as the export links carry them: the whole list, so no page cursor and no order."""
-    params = request.GET.copy()
-    for name in ("cursor", "order", "format"):
-        params.pop(name, None)
-    return params.urlencode()
-
-
-@login_required
-@require_GET
-def customer_export(request: HttpRequest) -> HttpResponseBase:
-    """The list, with its filters, as an XLSX or CSV download (CSV is sent while it is being read)."""
-    user = current_user(request)
-    filters = exporting.ExportFilters.from_query(request.GET)
-    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    language = page_queries.active_language()
-    filename = exporting.export_filename(fmt, language)
-    if fmt == "csv":
-        parts = exporting.csv_stream(user=user, filters=filters, language=language)
-        return streaming_download(request, parts, filename=filename, content_type=exporting.CONTENT_TYPES["csv"])
-    file = exporting.xlsx_file(user=user, filters=filters, language=language)
-    return file_download(request, file, filename=filename, content_type=exporting.CONTENT_TYPES["xlsx"])
 
 
 @login_required

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import partial
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Min
@@ -19,10 +21,12 @@ from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
+from peyvand.core.jalali import to_jalali_string
 from peyvand.core.text import search_key
 from peyvand.customers.duplicates import record_candidates_task
-from peyvand.customers.importing.mapping import CUSTOM_PREFIX, RowData, auto_map, looks_like_data, row_data
-from peyvand.customers.importing.readers import Cell, ImportFileError, open_table
+from peyvand.customers.importing.cleaning import Batch, PreparedRow, RowCleaner, plain, prepared_batches
+from peyvand.customers.importing.mapping import auto_map, looks_like_data
+from peyvand.customers.importing.readers import ImportFileError, open_table
 from peyvand.customers.models import (
     Customer,
     CustomerEmail,
@@ -39,23 +43,10 @@ from peyvand.customers.models import (
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.customers.services import customer_create, customer_snapshot, customer_update
 from peyvand.customers.services.bulk import customer_values_allowed, customers_bulk_create
-from peyvand.customers.services.validation import _clean
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
-# Validation's error keys → the mapping fields whose columns fill them.
-_ERROR_FIELDS: dict[str, tuple[str, ...]] = {
-    "first_name": ("first_name", "full_name"),
-    "last_name": ("last_name", "full_name", "first_name"),
-    "name": ("organization", "full_name"),
-    "phones": ("mobile", "phone"),
-    "emails": ("email",),
-    "addresses": ("address", "city", "province", "postal_code"),
-    "organization_id": ("organization",),
-    "owner_id": ("owner",),
-    "team_id": ("team",),
-}
+BATCH_SIZE = 2000  # rows per transaction: fewer commits and schema changes (the FTS trigger), same memory order
 Progress = Callable[[ImportJob], None]
 
 
@@ -73,7 +64,7 @@ def _sha256(stream: IO[bytes]) -> str:
 
 def _count_rows(stream: IO[bytes], sheet: str) -> int:
     with open_table(stream, sheet=sheet) as table:
-        return sum(1 for _line, row in table.rows if any(v != "" for v in row))
+        return table.count_rows()
 
 
 def import_job_create(
@@ -154,19 +145,6 @@ class _Counts:
     processed: int = 0
 
 
-def _plain(value: Cell) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
-@dataclass
-class _Row:
-    line: int
-    cells: list[Cell]
-    parsed: RowData
-    values: dict[str, Any] | None = None  # cleaned, when valid
-    keys: list[str] = field(default_factory=list)
-
-
 class _Importer:
     """One run over a job's rows; holds the look-ups that are the same for every batch."""
 
@@ -179,46 +157,27 @@ class _Importer:
         # A dry run writes nothing, so rows repeating an earlier row of the file are found here instead.
         self.seen: set[str] = set()
         self.default_team = job.team_id if job.team_id is not None else by.team_id
-        # Read once: validation would otherwise query the definitions for every row.
-        self.custom_fields = list(CustomField.objects.filter(is_active=True))
+        # Custom field definitions are read once: validation would otherwise query them for every row.
+        self.cleaner = RowCleaner(
+            mapping=job.mapping,
+            custom_fields=CustomField.objects.filter(is_active=True),
+            by=by,
+            default_team=self.default_team,
+        )
         # The customers the current batch's rows match (on-duplicate update), see _load_matches.
         self.loaded: dict[int, Customer] = {}
 
     # -- one row --
 
-    def _error(self, row: _Row, column: int | None, message: str) -> ImportRowError:
+    def _error(self, row: PreparedRow, column: int | None, message: str) -> ImportRowError:
         header = self.job.headers[column] if column is not None and column < len(self.job.headers) else ""
         return ImportRowError(
             job=self.job,
             line=row.line,
             column=header[:200],
             message=message[:500],
-            values=[_plain(v) for v in row.cells],
+            values=[plain(v) for v in row.cells],
         )
-
-    def _errors(self, row: _Row, exc: ValidationError) -> list[ImportRowError]:
-        found = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        out = []
-        for key, messages in found.items():
-            column = row.parsed.columns.get(key)
-            if column is None:
-                column = self._column_of(key)
-            out.append(self._error(row, column, " ".join(str(m) for m in messages)))
-        return out
-
-    def _column_of(self, error_key: str) -> int | None:
-        """The column a field error belongs to when its cell was empty (a missing name): the first column
-        mapped to that field, or to the fields that fill it."""
-        head = error_key.split(".")[0]
-        if head == "custom_fields":
-            wanted: tuple[str, ...] = (CUSTOM_PREFIX + error_key.split(".", 1)[-1],)
-        else:
-            wanted = _ERROR_FIELDS.get(head, (head,))
-        for target in wanted:
-            for index, field_key in self.job.mapping.items():
-                if field_key == target:
-                    return int(index)
-        return None
 
     def _lookup(self, cache: dict[str, int | None], text: str, find: Callable[[str], int | None]) -> int | None:
         key = search_key(text)
@@ -243,27 +202,13 @@ class _Importer:
 
         return self._lookup(self.orgs, name, find)
 
-    def _prepare(self, row: _Row) -> list[ImportRowError]:
+    def complete(self, row: PreparedRow) -> list[ImportRowError]:
+        """A cleaned row made ready to write: its organisation, account manager and team found (in the
+        caller's reach; a missing organisation is created), the importer's defaults and rules applied.
+        Returns the row's errors: its cleaning problems and its references that were not found."""
         parsed = row.parsed
-        data = dict(parsed.data)
-        has_person_name = bool(data.get("first_name") or data.get("last_name"))
-        kind = data.get("kind") or (
-            CustomerKind.PERSON if has_person_name or not parsed.organization else CustomerKind.ORGANIZATION
-        )
-        data["kind"] = kind
-        if kind == CustomerKind.ORGANIZATION:
-            name = parsed.organization or " ".join(
-                p for p in (data.pop("first_name", ""), data.pop("last_name", "")) if p
-            )
-            data.pop("first_name", None)
-            data.pop("last_name", None)
-            if name:
-                data["name"] = name
-        elif parsed.organization:
-            org = self._organization(parsed.organization)
-            if org is not None:
-                data["organization_id"] = org
-        errors: list[ImportRowError] = []
+        errors = [self._error(row, column, message) for column, message in row.problems]
+        refs: dict[str, int] = {}
         if parsed.owner:
             owner = self._lookup(
                 self.owners,
@@ -279,7 +224,8 @@ class _Importer:
                 errors.append(
                     self._error(row, parsed.columns.get("owner_id"), _("No such user, or not one you can assign to."))
                 )
-            data["owner_id"] = owner
+            else:
+                refs["owner_id"] = owner
         if parsed.team:
             team = self._lookup(
                 self.teams,
@@ -290,28 +236,29 @@ class _Importer:
                 errors.append(
                     self._error(row, parsed.columns.get("team_id"), _("No such team, or not one you can assign to."))
                 )
-            data["team_id"] = team
-        if errors:
+            else:
+                refs["team_id"] = team
+        values = row.values
+        if errors or values is None:
+            row.values = None
             return errors
+        if values["kind"] == CustomerKind.PERSON and parsed.organization:
+            org = self._organization(parsed.organization)
+            if org is not None:
+                values["organization_id"] = org
+        if refs or parsed.organization:
+            values.update(refs)
+            row.built = None  # built for the importer's defaults: made again when written
         try:
-            values = _clean(data=data, by=self.by, instance=None, custom_fields=self.custom_fields)
-            values.setdefault("owner_id", self.by.pk)
-            values.setdefault("team_id", self.default_team)
-            values.setdefault("source", Source.IMPORT)
             customer_values_allowed(by=self.by, values=values)
         except ValidationError as exc:
-            return self._errors(row, exc)
-        row.values = values
-        row.keys = [
-            *(f"n:{values['national_id']}" for _ in [0] if values.get("national_id")),
-            *(f"p:{p['number']}" for p in values.get("phones", [])),
-            *(f"e:{e['email']}" for e in values.get("emails", [])),
-        ]
+            row.values = None
+            return [self._error(row, column, message) for column, message in self.cleaner.problems_of(row, exc)]
         return []
 
     # -- a batch --
 
-    def _existing(self, rows: Iterable[_Row]) -> dict[str, int]:
+    def _existing(self, rows: Iterable[PreparedRow]) -> dict[str, int]:
         """Which of the batch's phones, e-mails and national codes visible customers already have."""
         phones: set[str] = set()
         emails: set[str] = set()
@@ -348,16 +295,18 @@ class _Importer:
                 found[key] = min(pk, found.get(key, pk))
         return found
 
-    def run_batch(self, batch: list[tuple[int, list[Cell]]]) -> tuple[_Counts, list[ImportRowError]]:
+    def run_batch(
+        self, batch: Batch, prepared: list[PreparedRow | None] | None = None
+    ) -> tuple[_Counts, list[ImportRowError]]:
+        """Write one batch (its rows `prepared` by the cleaner, here or in another process)."""
         counts = _Counts(processed=len(batch))
         errors: list[ImportRowError] = []
-        rows: list[_Row] = []
-        for line, cells in batch:
-            row = _Row(line, cells, row_data(cells, self.job.mapping))
-            if row.parsed.is_empty:
+        rows: list[PreparedRow] = []
+        for row in self.cleaner.prepare_batch(batch) if prepared is None else prepared:
+            if row is None:
                 counts.skipped += 1
                 continue
-            problems = self._prepare(row)
+            problems = self.complete(row)
             if problems:
                 errors += problems
                 counts.rejected += 1
@@ -366,13 +315,15 @@ class _Importer:
         existing = self._existing(rows)
         if self.job.on_duplicate == OnDuplicate.UPDATE:
             self._load_matches(rows, existing)
-        pending: list[_Row] = []
+        pending: list[PreparedRow] = []
         pending_keys: set[str] = set()
         policy = self.job.on_duplicate
 
         def flush() -> None:
             if pending and not self.job.dry_run:
-                created = customers_bulk_create(by=self.by, rows=[r.values or {} for r in pending])
+                created = customers_bulk_create(
+                    by=self.by, rows=[r.values or {} for r in pending], built=[r.built for r in pending]
+                )
                 # Queued once the batch is committed (a rolled-back batch has nothing to check).
                 transaction.on_commit(partial(record_candidates_task.enqueue, list(created)))
                 for row, pk in zip(pending, created, strict=True):
@@ -412,7 +363,7 @@ class _Importer:
         flush()
         return counts, errors
 
-    def _load_matches(self, rows: Iterable[_Row], existing: Mapping[str, int]) -> None:
+    def _load_matches(self, rows: Iterable[PreparedRow], existing: Mapping[str, int]) -> None:
         """The customers a batch's rows match, with their phones, e-mails, addresses and tags, in five
         queries: most rows of a re-imported file change nothing, and deciding that must not cost a
         handful of queries per row."""
@@ -426,7 +377,7 @@ class _Importer:
             for c in Customer.objects.filter(pk__in=pks).prefetch_related("phones", "emails", "addresses", "tags")
         }
 
-    def _update(self, row: _Row, pk: int) -> bool | list[ImportRowError]:
+    def _update(self, row: PreparedRow, pk: int) -> bool | list[ImportRowError]:
         """Bring an existing customer up to date with the row's non-empty values; False when they are all
         there already (nothing is written, so no revision either)."""
         values = row.values or {}
@@ -488,7 +439,7 @@ class _Importer:
             with transaction.atomic():
                 customer_update(customer=customer, by=self.by, data=data)
         except ValidationError as exc:
-            return self._errors(row, exc)
+            return [self._error(row, column, message) for column, message in self.cleaner.problems_of(row, exc)]
         return True
 
 
@@ -537,9 +488,11 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
     job.save()
     importer = _Importer(job, by)
 
-    def commit(batch: list[tuple[int, list[Cell]]]) -> None:
+    def commit(batch: Batch, prepared: list[PreparedRow | None]) -> None:
+        if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CANCELLED).exists():
+            raise _Cancelled
         with transaction.atomic():
-            counts, errors = importer.run_batch(batch)
+            counts, errors = importer.run_batch(batch, prepared)
             ImportRowError.objects.bulk_create(errors)
             _add(job, counts)
             job.last_committed_line = batch[-1][0]
@@ -547,20 +500,34 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
         if progress is not None:
             progress(job)
 
+    # Reading and cleaning are half an import's work and read no database: a large file has them done in a
+    # second process, a few batches ahead of the batch being written.
+    remaining = (job.total_rows or 0) - job.processed_rows
+    other_process = settings.PEYVAND_IMPORT_PROCESSES > 0 and remaining >= settings.PEYVAND_IMPORT_PARALLEL_ROWS
     try:
-        with job.file.open("rb") as stream, open_table(stream, sheet=job.sheet) as table:
-            batch: list[tuple[int, list[Cell]]] = []
-            for line, cells in table.rows:
-                if line <= resume_after or not any(v != "" for v in cells):
-                    continue
-                batch.append((line, cells))
-                if len(batch) >= batch_size:
-                    commit(batch)
-                    batch = []
-            if batch:
-                commit(batch)
+        try:
+            path = job.file.path
+        except NotImplementedError:  # a storage without local files: read here, in this process
+            path, other_process = "", False
+        with job.file.open("rb") if not path else nullcontext(None) as stream:
+            for batch, prepared in prepared_batches(
+                importer.cleaner,
+                path=path,
+                stream=stream,
+                sheet=job.sheet,
+                after_line=resume_after,
+                size=batch_size,
+                other_process=other_process,
+            ):
+                commit(batch, prepared)
     except ImportFileError as exc:
         return _stop(job, exc.message)
+    except _Cancelled:
+        job.refresh_from_db()
+        job.finished_at = timezone.now()
+        job.message = _("Cancelled; the %(count)s rows already processed are kept.") % {"count": job.processed_rows}
+        job.save(update_fields=["finished_at", "message", "updated_at"])
+        return job
     except Exception:
         logger.exception("Import %s stopped", job.pk)
         return _stop(
@@ -575,6 +542,49 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
     return job
 
 
+class _Cancelled(Exception):
+    """Someone cancelled the job while it ran: it stops before its next batch."""
+
+
+# A running import commits a batch every few seconds; one that has committed nothing for this long has lost
+# its worker (killed, machine restarted).
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def import_job_stalled(job: ImportJob) -> bool:
+    """Whether a job that is running (or was asked to stop) has not moved for STALLED_AFTER."""
+    return (
+        job.status in (ImportStatus.RUNNING, ImportStatus.CANCELLED)
+        and job.started_at is not None
+        and job.finished_at is None
+        and timezone.now() - job.updated_at > STALLED_AFTER
+    )
+
+
+def import_job_cancel(*, job: ImportJob, by: User) -> ImportJob:
+    """Stop a job: a waiting one never runs, a running one stops before its next batch (the batches already
+    committed stay: each was whole), a stalled one is closed at once. A finished job cannot be cancelled."""
+    if job.by_id != by.pk and not by.is_superuser:
+        raise PermissionDenied(_("Only the person who started an import can cancel it."))
+    job.refresh_from_db()
+    stalled = import_job_stalled(job)
+    updated = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.FAILED]
+    ).update(status=ImportStatus.CANCELLED, updated_at=timezone.now())
+    if not updated and not stalled:
+        raise ValidationError(_("This import has finished; there is nothing to cancel."))
+    job.refresh_from_db()
+    if job.finished_at is None and (job.started_at is None or stalled):
+        job.status, job.finished_at = ImportStatus.CANCELLED, timezone.now()
+        job.message = (
+            _("Cancelled before it started; nothing was imported.")
+            if job.started_at is None
+            else _("Cancelled; the %(count)s rows already processed are kept.") % {"count": job.processed_rows}
+        )
+        job.save(update_fields=["status", "finished_at", "message", "updated_at"])
+    return job
+
+
 def _stop(job: ImportJob, message: str) -> ImportJob:
     job.refresh_from_db()
     job.status, job.message, job.finished_at = ImportStatus.FAILED, message, timezone.now()
@@ -582,8 +592,47 @@ def _stop(job: ImportJob, message: str) -> ImportJob:
     return job
 
 
+def _as_imported(row: PreparedRow) -> dict[int, str]:
+    """Column index → the value(s) that column becomes once cleaned (an E.164 phone, a Jalali date, the
+    normalised name), read back from the cleaned row along the same paths validation reports errors on."""
+    if row.values is None:
+        return {}
+    parsed = row.parsed
+    shown: dict[int, list[str]] = {}
+    for path, index in parsed.columns.items():
+        if path.endswith(".kind"):
+            continue
+        if path == "organization_id":
+            text = parsed.organization if row.values.get("kind") != CustomerKind.ORGANIZATION else ""
+        elif path == "owner_id":
+            text = parsed.owner.strip()
+        elif path == "team_id":
+            text = parsed.team.strip()
+        else:
+            value: Any = row.values
+            for part in path.split("."):
+                if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                    value = value[int(part)]
+                elif isinstance(value, dict):
+                    value = value.get(part)
+                else:
+                    value = None
+            if value in (None, "", []):
+                continue
+            if isinstance(value, date):
+                text = to_jalali_string(value)
+            elif isinstance(value, list):
+                text = "، ".join(str(v) for v in value)
+            else:
+                text = str(value)
+        if text and text not in shown.setdefault(index, []):
+            shown[index].append(text)
+    return {index: " ".join(texts) for index, texts in shown.items() if texts}
+
+
 def preview_rows(job: ImportJob, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The first rows as they would be imported: the values per field and any errors, writing nothing."""
+    """The first rows as they would be imported: the cells as read, what each mapped column becomes once
+    cleaned (`values`: column index → text), and any errors; writes nothing."""
     by = job.by
     if by is None:
         return []
@@ -595,12 +644,15 @@ def preview_rows(job: ImportJob, *, limit: int = 20) -> list[dict[str, Any]]:
             for line, cells in table.rows:
                 if not any(v != "" for v in cells):
                     continue
-                row = _Row(line, cells, row_data(cells, job.mapping))
-                errors = importer._prepare(row)
+                row = importer.cleaner.prepare(line, cells)
+                if row is None:  # nothing in the mapped columns: skipped by the import too
+                    continue
+                errors = importer.complete(row)
                 out.append(
                     {
                         "line": line,
-                        "cells": [_plain(c) for c in cells],
+                        "cells": [plain(c) for c in cells],
+                        "values": _as_imported(row),
                         "errors": [(e.column, e.message) for e in errors],
                     }
                 )

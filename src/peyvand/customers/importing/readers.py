@@ -5,15 +5,21 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
+
+from peyvand.core.text import is_persian
+from peyvand.customers.importing.xlsx_rows import count_value_rows, sheet_values
+
+logger = logging.getLogger(__name__)
 
 MAX_COLUMNS = 200
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -50,6 +56,14 @@ class Table:
     headers: list[str]
     rows: Iterator[tuple[int, list[Cell]]]
     _closers: list[Any] = field(default_factory=list)
+    _count: Callable[[], int] | None = None
+
+    def count_rows(self) -> int:
+        """The rows under the header that hold a value, reading the rest of the table (so call it on a
+        table opened for counting, not on the one being imported)."""
+        if self._count is not None:
+            return self._count()
+        return sum(1 for _line, row in self.rows if any(v != "" for v in row))
 
     def close(self) -> None:
         for closer in self._closers:
@@ -184,7 +198,8 @@ def _open_csv(stream: IO[bytes], head: bytes) -> Table:
         try:
             for raw in reader:
                 line += 1
-                yield line, [cell_text(v) for v in raw]
+                # A CSV cell is always text: cell_text's one case for it, without its type checks.
+                yield line, [v.strip(_EDGE_SPACE) for v in raw]
         except UnicodeDecodeError:
             raise _wrong_encoding(line + 1) from None
         except csv.Error:
@@ -222,7 +237,15 @@ def _header(rows: Iterator[tuple[int, list[Cell]]]) -> tuple[int, list[str]]:
 # --- Excel ------------------------------------------------------------------------------------------------
 
 
-def _open_xlsx(stream: IO[bytes], *, sheet: str) -> Table:
+@dataclass(frozen=True)
+class SheetInfo:
+    """One sheet of a workbook, for choosing which one to import."""
+
+    name: str
+    has_data: bool
+
+
+def _load_workbook(stream: IO[bytes]) -> Any:
     from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs installed
 
     try:
@@ -230,29 +253,96 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str) -> Table:
             if "xl/workbook.xml" not in archive.namelist():
                 raise _not_a_table()
         stream.seek(0)
-        workbook = load_workbook(stream, read_only=True, data_only=True)
+        return load_workbook(stream, read_only=True, data_only=True)
     except ImportFileError:
         raise
     except Exception:  # a broken zip or workbook fails in many library-specific ways
         raise _not_a_table() from None
+
+
+def _has_data(worksheet: Any) -> bool:
+    # Read-only sheets stream from the file, so this stops at the first row with a value; only an empty
+    # sheet is read to its end, and that is short.
+    worksheet.reset_dimensions()
+    try:
+        return any(any(cell_text(v) != "" for v in raw) for raw in worksheet.iter_rows(values_only=True))
+    except Exception:  # a damaged sheet: opening it says so with the reader's own message
+        return True
+
+
+def workbook_sheets(stream: IO[bytes]) -> list[SheetInfo]:
+    """The sheets of an Excel file in their order, each saying whether it has any value; [] for a CSV file.
+    Row counts are left out: in read-only mode the only cheap count is the stored dimension, which files
+    written by other programs often get wrong."""
+    stream.seek(0)
+    head = stream.read(4)
+    stream.seek(0)
+    if head != b"PK\x03\x04":
+        return []
+    workbook = _load_workbook(stream)
+    try:
+        return [SheetInfo(ws.title, _has_data(ws)) for ws in workbook.worksheets]
+    finally:
+        workbook.close()
+        stream.seek(0)
+
+
+def sheet_list_text(names: list[str]) -> str:
+    """Sheet names quoted and joined the way the active language writes a list."""
+    if is_persian():
+        return "، ".join(f"«{name}»" for name in names)
+    return ", ".join(f"“{name}”" for name in names)
+
+
+# openpyxl's internals the fast reader needs; without them (another openpyxl) the sheet is read through it.
+_FAST_XLSX_NEEDS = ("_archive", "_date_formats", "_timedelta_formats", "epoch")
+FAST_XLSX = True
+
+
+def _sheet_rows(worksheet: Any) -> Iterator[tuple[int, Sequence[Any]]]:
+    """(line, values) of a read-only sheet's rows: from its XML (xlsx_rows.sheet_values), or through openpyxl
+    when the fast reader cannot be used. Empty rows may be left out."""
+    workbook = worksheet.parent
+    if (
+        FAST_XLSX
+        and all(hasattr(workbook, name) for name in _FAST_XLSX_NEEDS)
+        and hasattr(worksheet, "_worksheet_path")
+    ):
+        with workbook._archive.open(worksheet._worksheet_path) as xml:
+            yield from sheet_values(
+                xml,
+                shared_strings=worksheet._shared_strings,
+                date_styles=workbook._date_formats,
+                timedelta_styles=workbook._timedelta_formats,
+                epoch=workbook.epoch,
+            )
+        return
+    yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
+
+
+def _open_xlsx(stream: IO[bytes], *, sheet: str) -> Table:
+    workbook = _load_workbook(stream)
     try:
         if sheet:
             if sheet not in workbook.sheetnames:
                 raise ImportFileError(
                     _("There is no sheet “%(sheet)s” in this file; it has: %(sheets)s.")
-                    % {"sheet": sheet, "sheets": "، ".join(workbook.sheetnames)}
+                    % {"sheet": sheet, "sheets": sheet_list_text(workbook.sheetnames)}
                 )
             worksheet = workbook[sheet]
         else:
-            worksheet = workbook.worksheets[0]
+            # A workbook often starts with an empty or notes sheet in front of the data: take the first sheet
+            # that has a value (the first sheet when none has, which then reads as an empty file).
+            worksheet = next((ws for ws in workbook.worksheets if _has_data(ws)), workbook.worksheets[0])
         # The stored dimension is often wrong (files written by other programs); without it rows are as
         # wide as their data, and empty rows still come through, so line numbers stay right.
         worksheet.reset_dimensions()
 
         def rows() -> Iterator[tuple[int, list[Cell]]]:
             try:
-                for line, raw in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                    yield line, [cell_text(v) for v in raw]
+                for line, raw in _sheet_rows(worksheet):
+                    # Most cells are text: cell_text's case for it without its type checks.
+                    yield line, [v.strip(_EDGE_SPACE) if type(v) is str else cell_text(v) for v in raw]
             except ImportFileError:
                 raise
             except Exception:  # a sheet broken half-way fails inside the XML parser
@@ -263,4 +353,18 @@ def _open_xlsx(stream: IO[bytes], *, sheet: str) -> Table:
     except BaseException:
         workbook.close()
         raise
-    return Table("xlsx", "", worksheet.title, header_line, headers, table_rows, [workbook.close])
+
+    def count() -> int:
+        try:
+            with worksheet.parent._archive.open(worksheet._worksheet_path) as xml:
+                return count_value_rows(
+                    xml,
+                    after_line=header_line,
+                    shared_strings=worksheet._shared_strings,
+                    blank=lambda text: not text.strip(_EDGE_SPACE),
+                )
+        except Exception:  # openpyxl's internals moved, or XML the scan does not know: read it the slow way
+            logger.warning("Counting the rows of sheet %r from its XML failed", worksheet.title, exc_info=True)
+            return sum(1 for _line, row in table_rows if any(v != "" for v in row))
+
+    return Table("xlsx", "", worksheet.title, header_line, headers, table_rows, [workbook.close], count)

@@ -16,6 +16,9 @@ __all__ = [
     "DuplicateKind",
     "DuplicateSource",
     "DuplicateStatus",
+    "ExportFormat",
+    "ExportJob",
+    "ExportStatus",
     "ImportJob",
     "ImportMapping",
     "ImportRowError",
@@ -195,3 +198,47 @@ class CustomerMerge(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.merged_id}→{self.survivor_id}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Excel (XLSX)")
+    CSV = "csv", _("CSV")
+
+
+class ExportJob(TimeStampedModel):
+    """An export too large for one request, written by the worker to a file only `by` may download. The
+    filters are kept as asked, so the job exports what the list showed then; the file is removed at
+    `expires_at`."""
+
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("by"))
+    filters = models.JSONField(_("filters"), default=dict)  # ExportFilters as plain JSON
+    file_format = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
+    language = models.CharField(max_length=10, blank=True)  # the asker's language: sheet direction, headers
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING, db_index=True
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    message = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("available until"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["by", "-id"], name="export_job_by_recent")]
+
+    def __str__(self) -> str:
+        return self.file_name or f"export {self.pk}"

@@ -4,12 +4,17 @@ Related records are found generically from Customer's reverse relations (hidden 
 tables of many-to-many fields such as tags are covered), which means deals, tickets and orders added by
 later apps move without this module knowing them. Each moved row's id is kept in CustomerMerge.moved under
 "app_label.model:field", and undo moves exactly those rows back.
+
+Consent is the exception that is chosen rather than moved: a customer has one record per channel, so where
+both have one and they differ the user picks which stands (by default the latest stated wish); the merged
+record's row stays with it, the survivor's row takes the chosen values, and undo puts the survivor's back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
@@ -20,12 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, Team, User
+from peyvand.customers.duplicates import record_candidates
 from peyvand.customers.models import (
+    CONSENT_CHANNELS,
+    Consent,
     Customer,
     CustomerMerge,
     CustomerRevision,
     Direction,
     DuplicateCandidate,
+    DuplicateSource,
     DuplicateStatus,
     Interaction,
     InteractionChannel,
@@ -43,6 +52,9 @@ SIDES = ("survivor", "merged")
 # keeps its own history (it is soft-deleted, not removed), and pairs and merges name both sides on purpose.
 _NOT_MOVED = (CustomerRevision, DuplicateCandidate, CustomerMerge)
 _CHUNK = 1000
+# CustomerMerge.chosen keys for consent: "consent:sms", "consent:email", "consent:call".
+CONSENT_KEY = "consent:"
+_CONSENT_VALUES = ("granted", "recorded_at", "method", "note", "recorded_by_id")
 
 
 def may_merge(user: User) -> bool:
@@ -132,11 +144,96 @@ def _pair(a: Customer, b: Customer) -> DuplicateCandidate | None:
 
 
 def _chosen_values(chosen: Mapping[str, str], merged: Customer) -> dict[str, Any]:
-    unknown = {k: [_("Unknown field.")] for k in chosen if k not in MERGE_FIELDS}
-    bad = {k: [_("Choose “survivor” or “merged”.")] for k, v in chosen.items() if k in MERGE_FIELDS and v not in SIDES}
+    known = {*MERGE_FIELDS, *(f"{CONSENT_KEY}{channel}" for channel in CONSENT_CHANNELS)}
+    unknown = {k: [_("Unknown field.")] for k in chosen if k not in known}
+    bad = {k: [_("Choose “survivor” or “merged”.")] for k, v in chosen.items() if k in known and v not in SIDES}
     if unknown or bad:
         raise ValidationError({**unknown, **bad})
-    return {field: getattr(merged, field) for field, side in chosen.items() if side == "merged"}
+    return {
+        field: getattr(merged, field) for field, side in chosen.items() if side == "merged" and field in MERGE_FIELDS
+    }
+
+
+@dataclass(frozen=True)
+class ConsentConflict:
+    """Both customers have a consent record for `channel` and they say different things."""
+
+    channel: str
+    survivor: Consent
+    merged: Consent
+    default: str  # the side kept unless the user chooses: "survivor" or "merged"
+
+    @property
+    def key(self) -> str:
+        return f"{CONSENT_KEY}{self.channel}"
+
+    @property
+    def sides(self) -> tuple[tuple[str, Consent], tuple[str, Consent]]:
+        return (("survivor", self.survivor), ("merged", self.merged))
+
+
+def _latest_wish(survivor: Consent, merged: Consent) -> str:
+    """Consent law goes by the latest stated wish; recorded at the same moment, the refusal wins, so that an
+    opt-out is never lost by default."""
+    if merged.recorded_at != survivor.recorded_at:
+        return "merged" if merged.recorded_at > survivor.recorded_at else "survivor"
+    return "merged" if survivor.granted and not merged.granted else "survivor"
+
+
+def consent_conflicts(*, survivor: Customer, merged: Customer) -> list[ConsentConflict]:
+    """The channels on which a merge has to choose between the two customers' consent records."""
+    mine = {c.channel: c for c in Consent.objects.filter(customer_id=survivor.pk)}
+    theirs = {c.channel: c for c in Consent.objects.filter(customer_id=merged.pk)}
+    both = [str(channel) for channel in CONSENT_CHANNELS if channel in mine and channel in theirs]
+    return [
+        ConsentConflict(channel, mine[channel], theirs[channel], _latest_wish(mine[channel], theirs[channel]))
+        for channel in both
+        if _says(mine[channel]) != _says(theirs[channel])
+    ]
+
+
+def _says(consent: Consent) -> tuple[bool, datetime, str]:
+    return consent.granted, consent.recorded_at, consent.method
+
+
+def _consent_values(consent: Consent) -> dict[str, Any]:
+    values = {name: getattr(consent, name) for name in _CONSENT_VALUES}
+    values["recorded_at"] = consent.recorded_at.isoformat()
+    return values
+
+
+def _take_consents(
+    *, survivor: Customer, merged: Customer, chosen: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Resolve each conflicting channel (the user's choice, else the latest wish) and give the survivor's row
+    the merged record's values where that side won. Returns the choices made and the survivor's rows as they
+    were, for undo. The merged record's own row is left as it is: the unique channel keeps it from moving."""
+    sides: dict[str, str] = {}
+    before: dict[str, dict[str, Any]] = {}
+    for conflict in consent_conflicts(survivor=survivor, merged=merged):
+        side = chosen.get(conflict.key, conflict.default)
+        sides[conflict.key] = side
+        if side == "merged":
+            before[conflict.channel] = _consent_values(conflict.survivor)
+            row = conflict.survivor
+            for name in _CONSENT_VALUES:
+                setattr(row, name, getattr(conflict.merged, name))
+            row.save(update_fields=[*_CONSENT_VALUES, "updated_at"])
+    return sides, before
+
+
+def _give_back_consents(*, survivor: Customer, merged: Customer, before: Mapping[str, Mapping[str, Any]]) -> None:
+    for channel, values in before.items():
+        row = Consent.objects.filter(customer_id=survivor.pk, channel=channel).first()
+        taken = Consent.objects.filter(customer_id=merged.pk, channel=channel).first()
+        # Put back only what the merge wrote: a consent recorded on the survivor since then is a later wish.
+        if row is None or taken is None or _consent_values(row) != _consent_values(taken):
+            continue
+        for name in _CONSENT_VALUES:
+            setattr(row, name, datetime.fromisoformat(values[name]) if name == "recorded_at" else values[name])
+        if row.recorded_by_id is not None and not User.objects.filter(pk=row.recorded_by_id).exists():
+            row.recorded_by_id = None  # the member of staff has gone since, as their other references do
+        row.save(update_fields=[*_CONSENT_VALUES, "updated_at"])
 
 
 @transaction.atomic
@@ -150,7 +247,9 @@ def customer_merge(
 ) -> CustomerMerge:
     """Fold `merged` into `survivor`: the chosen fields copied over (a revision of the survivor), every
     related record moved, the merged record soft-deleted and pointing at the survivor with its history
-    kept, and a note on the survivor's timeline. Undo with customer_merge_undo."""
+    kept, and a note on the survivor's timeline. `chosen` maps fields, and "consent:<channel>" where both
+    have a consent record that differs, to "survivor" or "merged"; a channel not chosen keeps the latest
+    wish. Undo with customer_merge_undo."""
     _require_manager(by)
     visible = customers_visible_to(by)
     # Locked in id order so that two merges of the same pair cannot deadlock.
@@ -168,6 +267,7 @@ def customer_merge(
 
     before = customer_snapshot(survivor)
     moved = _move_related(survivor=survivor, merged=merged)
+    consent_sides, consents_before = _take_consents(survivor=survivor, merged=merged, chosen=chosen)
     values = _clean(data=changes, by=by, instance=survivor)
     _apply(survivor, values)
     _record(customer=survivor, by=by, action=RevisionAction.UPDATE, before=before)
@@ -189,8 +289,8 @@ def customer_merge(
         merged=merged,
         by=by,
         candidate=candidate,
-        chosen=dict(chosen),
-        survivor_before=before,
+        chosen={**{k: v for k, v in chosen.items() if not k.startswith(CONSENT_KEY)}, **consent_sides},
+        survivor_before={**before, "consents": consents_before} if consents_before else before,
         moved=moved,
     )
     _refresh_last_interaction(survivor, merged)
@@ -203,13 +303,18 @@ def customer_merge(
         related=merge,
         check_visible=False,
     )
+    # As on save: the survivor now holds the merged record's phones and e-mails, and the merged record's own
+    # open pairs (with third customers) no longer hold.
+    record_candidates(survivor, found_by=DuplicateSource.SAVE)
+    record_candidates(merged, found_by=DuplicateSource.SAVE)
     return merge
 
 
 @transaction.atomic
 def customer_merge_undo(*, merge: CustomerMerge, by: User) -> CustomerMerge:
     """Put both customers back as they were: every moved row returned, the survivor's merged-in fields
-    restored (a new revision), the merged record live again and its pair back in the review queue."""
+    restored (a new revision), the survivor's consent records as they were, the merged record live again,
+    and both checked for duplicates again, so that their pair is back in the review queue."""
     _require_manager(by)
     merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
     scope = customers_visible_to(by, include_deleted=True)
@@ -233,7 +338,7 @@ def customer_merge_undo(*, merge: CustomerMerge, by: User) -> CustomerMerge:
         _move(apps.get_model(label), fk, [int(pk) for pk in ids], source=survivor, target=merged)
 
     before = customer_snapshot(survivor)
-    fields = [f for f, side in merge.chosen.items() if side == "merged" and f in merge.survivor_before]
+    fields = [f for f, side in merge.chosen.items() if side == "merged" and f in MERGE_FIELDS]
     values = {f: merge.survivor_before[f] for f in fields}
     if values.get("birth_date"):
         values["birth_date"] = date.fromisoformat(values["birth_date"])
@@ -247,6 +352,7 @@ def customer_merge_undo(*, merge: CustomerMerge, by: User) -> CustomerMerge:
             values[ref] = None
     _apply(survivor, values)
     _record(customer=survivor, by=by, action=RevisionAction.UPDATE, before=before)
+    _give_back_consents(survivor=survivor, merged=merged, before=merge.survivor_before.get("consents", {}))
 
     merged_before = customer_snapshot(merged)
     merged.deleted_at = None
@@ -271,6 +377,10 @@ def customer_merge_undo(*, merge: CustomerMerge, by: User) -> CustomerMerge:
         related=merge,
         check_visible=False,
     )
+    # As on save, in the same transaction: the reopened pair takes its current reasons (or goes if they no
+    # longer hold), and pairs the merged record had with others, closed while it was merged away, come back.
+    record_candidates(merged, found_by=DuplicateSource.SAVE)
+    record_candidates(survivor, found_by=DuplicateSource.SAVE)
     return merge
 
 

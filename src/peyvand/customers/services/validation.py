@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cache, lru_cache
@@ -78,6 +79,20 @@ def search_key_for(display_name: str) -> str:
 _clean_name = lru_cache(maxsize=20_000)(clean_text)
 
 
+# Dates repeat too (an import's birth dates span a few thousand days).
+_parse_date = lru_cache(maxsize=50_000)(parse_date)
+_TODAY: list[Any] = [0.0, None]
+
+
+def _today() -> date:
+    """The site's date, read again at most once a minute (an import asks for it on every row)."""
+    now = time.monotonic()
+    if _TODAY[1] is None or now - _TODAY[0] > 60:
+        _TODAY[:] = [now, timezone.localdate()]
+    today: date = _TODAY[1]
+    return today
+
+
 @cache
 def _choice_values(choices: type[models.TextChoices]) -> frozenset[str]:
     """The values of a choices class, read once: `.values` builds a new list on every call."""
@@ -106,24 +121,25 @@ def _clean_contact_rows(
     name: str,
     field: str,
     normalise: Callable[[str], str],
-    invalid: str,
+    invalid: Callable[[], str],
     kinds: type[models.TextChoices],
     default_kind: str,
-    unknown_kind: str,
+    unknown_kind: Callable[[], str],
 ) -> list[dict[str, Any]]:
     """Rows of phones or e-mails: each value normalised (or reported by its position), its type checked,
-    repeats dropped, exactly one primary."""
+    repeats dropped, exactly one primary. The messages are made only when needed: translating them for
+    every row was a tenth of an import's validation."""
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         try:
             value = normalise(str(item.get(field, "")))
         except (InvalidPhone, ValidationError):
-            errors.add(f"{name}.{i}.{field}", invalid % {"value": item.get(field, "")})
+            errors.add(f"{name}.{i}.{field}", invalid() % {"value": item.get(field, "")})
             continue
         kind = item.get("kind") or default_kind
         if kind not in _choice_values(kinds):
-            errors.add(f"{name}.{i}.kind", unknown_kind)
+            errors.add(f"{name}.{i}.kind", unknown_kind())
             continue
         if value in seen:
             continue
@@ -146,10 +162,10 @@ def _clean_phones(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dic
         name="phones",
         field="number",
         normalise=normalize_phone,
-        invalid=_("“%(value)s” is not a valid phone number."),
+        invalid=lambda: _("“%(value)s” is not a valid phone number."),
         kinds=PhoneKind,
         default_kind=PhoneKind.MOBILE,
-        unknown_kind=_("Unknown phone type."),
+        unknown_kind=lambda: _("Unknown phone type."),
     )
 
 
@@ -160,10 +176,10 @@ def _clean_emails(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[dic
         name="emails",
         field="email",
         normalise=_normalise_email,
-        invalid=_("“%(value)s” is not a valid e-mail address."),
+        invalid=lambda: _("“%(value)s” is not a valid e-mail address."),
         kinds=EmailKind,
         default_kind=EmailKind.WORK,
-        unknown_kind=_("Unknown e-mail type."),
+        unknown_kind=lambda: _("Unknown e-mail type."),
     )
 
 
@@ -197,9 +213,14 @@ def _clean_addresses(raw: Iterable[Mapping[str, Any]], errors: _Errors) -> list[
 def _check_length(value: str, model: type[models.Model], field: str, name: str, errors: _Errors) -> None:
     """clean_text can lengthen text (it unfolds Arabic ligatures such as «ﷺ»), so a value the schema let
     through may no longer fit its column; PostgreSQL would refuse it with a 500."""
-    limit = getattr(model._meta.get_field(field), "max_length", None)
+    limit = _max_length(model, field)
     if limit is not None and len(value) > limit:
         errors.add(name, _("This is too long: at most %(limit)d characters.") % {"limit": limit})
+
+
+@cache
+def _max_length(model: type[models.Model], field: str) -> int | None:
+    return getattr(model._meta.get_field(field), "max_length", None)
 
 
 def _one_primary(rows: list[dict[str, Any]]) -> None:
@@ -307,11 +328,11 @@ def _clean(
             out["birth_date"] = value
         else:
             try:
-                out["birth_date"] = parse_date(str(value))
+                out["birth_date"] = _parse_date(str(value))
             except ValueError:
                 errors.add("birth_date", _("Enter a date like 1403/01/15 or 2024-04-03."))
         birth = out.get("birth_date")
-        if birth and (birth > timezone.localdate() or birth.year < 1900):
+        if birth and (birth > _today() or birth.year < 1900):
             errors.add("birth_date", _("The birth date is not plausible."))
 
     if "national_id" in data:

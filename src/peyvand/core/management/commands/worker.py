@@ -1,9 +1,86 @@
-"""`peyvand worker`: run queued background tasks (imports, scans, sending) until stopped."""
+"""`peyvand worker`: run queued background tasks (imports, scans, sending) until stopped, queueing the
+periodic ones (the duplicate scan) when they are due."""
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import OperationalError, connection
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
+from django_tasks_db.utils import is_locked_database_exception
+
+from peyvand.customers.duplicates import duplicate_scan_schedule
+
+logger = logging.getLogger("peyvand.worker")
+
+# How often each worker asks whether periodic work is due: one indexed look-up in the task table, so every
+# worker can ask every minute; the work itself is queued once for all of them.
+CHECK_SECONDS = 60.0
+
+
+class Schedule:
+    """Queues periodic work when it is due. A worker checks it on start and then once a minute from a thread
+    of its own, because the database worker's loop has no hook and is busy for as long as a task runs."""
+
+    def __init__(self, *, backend_name: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.backend_name = backend_name
+        self.clock = clock
+        self.last_check: float | None = None
+
+    def tick(self) -> bool:
+        """Queue what is due unless this worker checked within the last minute; returns whether it checked."""
+        now = self.clock()
+        if self.last_check is not None and now - self.last_check < CHECK_SECONDS:
+            return False
+        self.last_check = now
+        try:
+            duplicate_scan_schedule(backend=self.backend_name)
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc):
+                logger.exception("Checking whether the duplicate scan is due failed")
+            else:
+                # SQLite is busy with another writer (an import, the scan itself): the next check tries again.
+                logger.info("The database is busy; whether the duplicate scan is due is checked again later.")
+        except Exception:
+            # A failed check must neither end the schedule for the worker's lifetime nor stop the queue running.
+            logger.exception("Checking whether the duplicate scan is due failed")
+        return True
+
+    def run_forever(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.tick()
+            finally:
+                # The thread's own connection is not held between checks a minute apart.
+                connection.close()
+            stop.wait(CHECK_SECONDS)
+
+    def start(self) -> threading.Event:
+        """Check in a daemon thread (it ends with the worker); set the returned event to stop it earlier."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self.run_forever, args=(stop,), name="peyvand-schedule", daemon=True)
+        thread.start()
+        return stop
 
 
 class Command(DatabaseWorker):
-    help = "Run Peyvand's background tasks from the database queue (start one or more beside the web server)."
+    help = (
+        "Run Peyvand's background tasks from the database queue (start one or more beside the web server); "
+        "also queues the periodic duplicate scan every PEYVAND_DUPLICATE_SCAN_HOURS."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        schedule = Schedule(backend_name=options["backend_name"])
+        if options["batch"]:
+            # A worker run from cron drains the queue and exits: what is due is queued first, so this run does it.
+            schedule.tick()
+        elif not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            # With --reload the first process only watches the files; the child it starts does the work.
+            schedule.start()
+        super().handle(*args, **options)

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from peyvand.accounts.models import Role, User
 from peyvand.customers import exporting
+from peyvand.customers.health import PROBLEMS as HEALTH_PROBLEMS
 from peyvand.customers.models import CustomerKind, LifecycleStage
 from peyvand.customers.schemas import MAX_ID
 
@@ -27,7 +28,8 @@ def _bad(message: str) -> CommandError:
 class Command(BaseCommand):
     help = (
         "Export the customers a user may see (all of them for an administrator) to FILE.xlsx or FILE.csv, "
-        "optionally filtered like the customer list."
+        "optionally filtered like the customer list. Written here and now, whatever the size (the page and "
+        "the API hand large exports to the worker)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +43,10 @@ class Command(BaseCommand):
         parser.add_argument("--organization", type=int, metavar="ID", help="the organisation's customer id")
         parser.add_argument("--tag", default="", help="tag name")
         parser.add_argument("--city", default="", help="city")
+        parser.add_argument(
+            "--health", choices=list(HEALTH_PROBLEMS), help="only customers with this data-health problem"
+        )
+        parser.add_argument("--months", type=int, metavar="N", help="months without activity, with --health inactive")
         parser.add_argument(
             "--lang",
             choices=["fa", "en"],
@@ -59,6 +65,8 @@ class Command(BaseCommand):
         for name in ("team", "owner", "organization"):
             if options[name] is not None and not 0 < options[name] <= MAX_ID:
                 raise _bad(f"--{name} must be a positive id.")
+        if options["months"] is not None and not 0 < options["months"] < 1000:
+            raise _bad("--months must be between 1 and 999.")
         user = self._user(options["user"])
         filters = exporting.ExportFilters(
             q=options["q"].strip(),
@@ -69,6 +77,8 @@ class Command(BaseCommand):
             tag=options["tag"].strip(),
             city=options["city"].strip(),
             organization=options["organization"],
+            health=options["health"] or "",
+            months=options["months"],
         )
         # Written beside the target and renamed at the end, so a failed export never leaves half a file
         # where a good one was expected (or was before).
