@@ -16,7 +16,8 @@ from django.utils import translation
 
 from factories import CustomerFactory
 from peyvand.core.national_id import generate_national_code
-from peyvand.customers.importing.engine import import_job_create, run_import
+from peyvand.customers.importing.engine import run_import
+from peyvand.customers.importing.jobs import import_job_create
 from peyvand.customers.importing.mapping import auto_map
 from peyvand.customers.importing.readers import ImportFileError, open_table
 from peyvand.customers.importing.rejected import rejected_rows_xlsx
@@ -249,9 +250,9 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
 def test_an_aborted_import_keeps_whole_batches_and_resumes(agent_a, monkeypatch):
     rows = [HEADER, *(f"نام{i},خانواده{i},0912{i:07d},,," for i in range(1, 8))]
     job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(rows)), file_name="a.csv")
-    from peyvand.customers.importing import engine
+    from peyvand.customers.importing import writer
 
-    real = engine.customers_bulk_create
+    real = writer.customers_bulk_create
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -260,12 +261,12 @@ def test_an_aborted_import_keeps_whole_batches_and_resumes(agent_a, monkeypatch)
             raise RuntimeError("disk full")
         return real(**kwargs)
 
-    monkeypatch.setattr(engine, "customers_bulk_create", flaky)
+    monkeypatch.setattr(writer, "customers_bulk_create", flaky)
     job = run_import(job.pk, batch_size=3)
     assert job.status == ImportStatus.FAILED
     assert (job.created_count, job.last_committed_line) == (3, 4)
     assert Customer.objects.count() == 3
-    monkeypatch.setattr(engine, "customers_bulk_create", real)
+    monkeypatch.setattr(writer, "customers_bulk_create", real)
     job.status = ImportStatus.PENDING
     job.save()
     job = run_import(job.pk, batch_size=3)
@@ -391,7 +392,7 @@ def test_the_row_count_shown_before_the_run_is_the_rows_under_the_header(agent_a
 
 
 def test_it_previews_what_each_column_becomes(agent_a):
-    from peyvand.customers.importing.engine import preview_rows
+    from peyvand.customers.importing.jobs import preview_rows
 
     rows = [HEADER + ",تاریخ تولد", "علی ,محمدي,۰۹۱۲ ۱۲۳ ۴۵۶۷,0499370899,ALI@Example.com,تهران,۱۳۷۰/۰۱/۰۲"]
     job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(rows)), file_name="c.csv")
@@ -407,7 +408,7 @@ def test_it_previews_what_each_column_becomes(agent_a):
 
 
 def test_a_cancelled_job_stops_before_its_next_batch_and_keeps_what_was_committed(agent_a):
-    from peyvand.customers.importing.engine import import_job_cancel
+    from peyvand.customers.importing.jobs import import_job_cancel
 
     rows = [HEADER] + [f"نام{i},خانواده{i},0912{i:07d},,," for i in range(12)]
     job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(rows)), file_name="c.csv")
@@ -427,7 +428,7 @@ def test_a_cancelled_job_stops_before_its_next_batch_and_keeps_what_was_committe
 def test_a_waiting_job_cancelled_never_runs_and_only_its_owner_may_cancel(agent_a, agent_b):
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from peyvand.customers.importing.engine import import_job_cancel
+    from peyvand.customers.importing.jobs import import_job_cancel
 
     job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(GOOD)), file_name="c.csv")
     with pytest.raises(PermissionDenied):
@@ -528,7 +529,7 @@ def test_a_stalled_import_is_shown_as_such_and_cancelling_closes_it_at_once(agen
     from django.urls import reverse
     from django.utils import timezone
 
-    from peyvand.customers.importing.engine import import_job_cancel
+    from peyvand.customers.importing.jobs import import_job_cancel
 
     job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(GOOD)), file_name="c.csv")
     # Its worker died half-way: it says running, and nothing has been committed for half an hour.

@@ -10,7 +10,8 @@ import multiprocessing
 import pytest
 from django.utils import translation
 
-from peyvand.customers.importing.engine import import_job_cancel, import_job_create, run_import
+from peyvand.customers.importing.engine import run_import
+from peyvand.customers.importing.jobs import import_job_cancel, import_job_create
 from peyvand.customers.models import Customer, ImportJob, ImportStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -87,8 +87,6 @@ def customer_lookup(request: AuthedRequest, phone: str = params.Query(..., max_l
     return list(_full(Customer.objects.filter(pk__in=ids)).order_by("id")) if ids else []
 
 
-
-
 @router.get(
     "/export",
     summary="Export the list, with its filters, to XLSX or CSV",

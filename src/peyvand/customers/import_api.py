@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from peyvand.core.http import AuthedRequest
 from peyvand.customers.export_api import ERROR, conflict
 from peyvand.customers.import_views import rejected_download
-from peyvand.customers.importing.engine import import_job_cancel, import_job_create
+from peyvand.customers.importing.jobs import import_job_cancel, import_job_create
 from peyvand.customers.importing.readers import MAX_UPLOAD_BYTES, ImportFileError
 from peyvand.customers.importing.selectors import import_job_get
 from peyvand.customers.models import ImportJob, OnDuplicate

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peyvand.accounts.models import User
 from peyvand.core.http import current_user
 from peyvand.core.text import is_persian, to_persian_digits
-from peyvand.customers.importing.engine import (
+from peyvand.customers.importing.jobs import (
     import_job_cancel,
     import_job_create,
     import_job_stalled,

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, User
-from peyvand.customers.importing.engine import import_job_cancel, import_job_create, run_import
+from peyvand.customers.importing.engine import run_import
+from peyvand.customers.importing.jobs import import_job_cancel, import_job_create
 from peyvand.customers.importing.readers import ImportFileError
 from peyvand.customers.importing.rejected import rejected_rows_xlsx
 from peyvand.customers.models import ImportJob, ImportMapping, ImportStatus, OnDuplicate
