@@ -75,6 +75,11 @@ def test_zero_hours_turns_the_schedule_off(settings):
 def test_the_queued_scan_runs_and_records_its_figures(manager_a, monkeypatch):
     # The worker's signal handlers would otherwise stay on in the test process, and end it on the next signal.
     monkeypatch.setattr(Worker, "configure_signals", lambda self: None)
+    # Between tasks the worker closes connections not in autocommit; the test's connection is inside the
+    # test's transaction, so on PostgreSQL it would be closed under the test (a real worker is in autocommit).
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     from peyvand.customers import services
 
     for name in ("یک", "دو"):
