@@ -8,10 +8,11 @@ from collections.abc import Callable
 from contextlib import nullcontext
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peyvand.core.sqlite import checkpoints_beside
 from peyvand.customers.importing.cleaning import Batch, PreparedRow, prepared_batches
 from peyvand.customers.importing.readers import ImportFileError
 from peyvand.customers.importing.writer import BatchCounts, BatchWriter
@@ -93,7 +94,10 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
             path = job.file.path
         except NotImplementedError:  # a storage without local files: read here, in this process
             path, other_process = "", False
-        with job.file.open("rb") if not path else nullcontext(None) as stream:
+        with (
+            job.file.open("rb") if not path else nullcontext(None) as stream,
+            checkpoints_beside(connection) if other_process else nullcontext(),
+        ):
             for batch, prepared in prepared_batches(
                 importer.cleaner,
                 path=path,

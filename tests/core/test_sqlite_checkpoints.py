@@ -1,0 +1,79 @@
+"""A long run of SQLite writes commits without checkpointing while a thread beside it moves the log into the
+database file; afterwards the connection checkpoints as before."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.db.backends.sqlite3.base import DatabaseWrapper
+
+from peyvand.core.sqlite import checkpoints_beside
+
+
+def _sqlite(path) -> DatabaseWrapper:
+    return DatabaseWrapper(
+        {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(path),
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            "TIME_ZONE": None,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+            "USER": "",
+            "PASSWORD": "",
+            "HOST": "",
+            "PORT": "",
+            "TEST": {},
+        }
+    )
+
+
+def _autocheckpoint(db: DatabaseWrapper) -> int:
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        return int(cursor.fetchone()[0])
+
+
+def test_the_log_reaches_the_database_file_while_commits_do_not_checkpoint(tmp_path, django_db_blocker):
+    # A database of its own, not the test database: pytest-django only has to let it connect.
+    db = _sqlite(tmp_path / "customers.sqlite3")
+    with django_db_blocker.unblock():
+        _fill_beside_checkpoints(db, tmp_path / "customers.sqlite3")
+
+
+def _fill_beside_checkpoints(db: DatabaseWrapper, path) -> None:
+    try:
+        with db.cursor() as cursor:
+            cursor.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
+        before = os.path.getsize(path)
+        with checkpoints_beside(db, every=0.02):
+            assert _autocheckpoint(db) == 0
+            for _batch in range(5):
+                with db.cursor() as cursor:
+                    cursor.execute("BEGIN")
+                    cursor.executemany("INSERT INTO t (text) VALUES (%s)", [("x" * 200,)] * 2000)
+                    cursor.execute("COMMIT")
+            deadline = time.monotonic() + 5
+            while os.path.getsize(path) < before + 1_000_000 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            # Two megabytes written; with commits not checkpointing, only the thread can have put them there.
+            assert os.path.getsize(path) > before + 1_000_000
+        assert _autocheckpoint(db) == 1000
+        with db.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM t")
+            assert cursor.fetchone()[0] == 10_000
+    finally:
+        db.close()
+
+
+def test_it_leaves_an_in_memory_database_alone(django_db_blocker):
+    db = _sqlite(":memory:")
+    with django_db_blocker.unblock():
+        try:
+            with checkpoints_beside(db):
+                assert _autocheckpoint(db) == 1000
+        finally:
+            db.close()
