@@ -42,6 +42,20 @@ def _count_rows(stream: IO[bytes], sheet: str) -> int:
         return table.count_rows()
 
 
+def usable_mapping(headers: list[str], columns: Mapping[str, str]) -> dict[str, str]:
+    """The columns of `columns` that exist in `headers` and are mapped to a field; raises ImportFileError when
+    none is and the heading row looks like a record (a file without headings)."""
+    usable = {k: v for k, v in columns.items() if v and k.isdigit() and int(k) < len(headers)}
+    if not usable and looks_like_data(headers):
+        raise ImportFileError(
+            _(
+                "The first row looks like data, not headings. Add a row of column names (for example "
+                "نام، نام خانوادگی، موبایل) at the top and try again."
+            )
+        )
+    return usable
+
+
 def import_job_create(
     *,
     by: User,
@@ -65,14 +79,7 @@ def import_job_create(
         if mapping is not None
         else auto_map(headers, saved=saved_mapping.columns if saved_mapping else None)
     )
-    columns = {k: v for k, v in columns.items() if v and k.isdigit() and int(k) < len(headers)}
-    if not columns and looks_like_data(headers):
-        raise ImportFileError(
-            _(
-                "The first row looks like data, not headings. Add a row of column names (for example "
-                "نام، نام خانوادگی، موبایل) at the top and try again."
-            )
-        )
+    columns = usable_mapping(headers, columns)
     total = _count_rows(stream, sheet)  # the rows under the header (the reader has taken the header off)
     job = ImportJob(
         by=by,

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
-from peyvand.customers.importing.mapping import auto_map, looks_like_data
+from peyvand.customers.importing.jobs import usable_mapping
+from peyvand.customers.importing.mapping import auto_map
 from peyvand.customers.importing.readers import ImportFileError, SheetInfo, open_table, workbook_sheets
 from peyvand.customers.models import ImportJob, ImportStatus
 
@@ -33,14 +34,7 @@ def import_job_sheet_set(*, job: ImportJob, by: User, sheet: str) -> ImportJob:
     with job.file.open("rb") as stream, open_table(stream, sheet=sheet) as table:
         sheet_name, header_line, headers = table.sheet, table.header_line, table.headers
         total = table.count_rows()
-    mapping = {k: v for k, v in auto_map(headers).items() if v}
-    if not mapping and looks_like_data(headers):
-        raise ImportFileError(
-            _(
-                "The first row looks like data, not headings. Add a row of column names (for example "
-                "نام، نام خانوادگی، موبایل) at the top and try again."
-            )
-        )
+    mapping = usable_mapping(headers, auto_map(headers))
     job.sheet, job.header_line, job.headers, job.mapping, job.total_rows = (
         sheet_name,
         header_line,

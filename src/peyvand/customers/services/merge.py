@@ -293,21 +293,29 @@ def customer_merge(
         survivor_before={**before, "consents": consents_before} if consents_before else before,
         moved=moved,
     )
+    subject = _("Merged with “%(name)s” (#%(id)s)") % {"name": merged.display_name, "id": merged.pk}
+    _after_merge_or_undo(merge, survivor=survivor, merged=merged, by=by, subject=subject)
+    return merge
+
+
+def _after_merge_or_undo(merge: CustomerMerge, *, survivor: Customer, merged: Customer, by: User, subject: str) -> None:
+    """What follows a merge and its undo alike: last-interaction dates, a note on the survivor's timeline, and
+    both customers checked for duplicates again, as on save and in the same transaction. After a merge the
+    survivor holds the merged record's phones and e-mails and the merged record's own open pairs no longer
+    hold; after an undo the reopened pair takes its current reasons (or goes), and the pairs the merged
+    record had with others, closed while it was merged away, come back."""
     _refresh_last_interaction(survivor, merged)
     interaction_create(
         customer=survivor,
         by=by,
         channel=InteractionChannel.SYSTEM,
         direction=Direction.INTERNAL,
-        subject=_("Merged with “%(name)s” (#%(id)s)") % {"name": merged.display_name, "id": merged.pk},
+        subject=subject,
         related=merge,
         check_visible=False,
     )
-    # As on save: the survivor now holds the merged record's phones and e-mails, and the merged record's own
-    # open pairs (with third customers) no longer hold.
     record_candidates(survivor, found_by=DuplicateSource.SAVE)
     record_candidates(merged, found_by=DuplicateSource.SAVE)
-    return merge
 
 
 @transaction.atomic
@@ -367,20 +375,8 @@ def customer_merge_undo(*, merge: CustomerMerge, by: User) -> CustomerMerge:
     merge.undone_at = timezone.now()
     merge.undone_by = by
     merge.save(update_fields=["undone_at", "undone_by", "updated_at"])
-    _refresh_last_interaction(survivor, merged)
-    interaction_create(
-        customer=survivor,
-        by=by,
-        channel=InteractionChannel.SYSTEM,
-        direction=Direction.INTERNAL,
-        subject=_("The merge with “%(name)s” (#%(id)s) was undone") % {"name": merged.display_name, "id": merged.pk},
-        related=merge,
-        check_visible=False,
-    )
-    # As on save, in the same transaction: the reopened pair takes its current reasons (or goes if they no
-    # longer hold), and pairs the merged record had with others, closed while it was merged away, come back.
-    record_candidates(merged, found_by=DuplicateSource.SAVE)
-    record_candidates(survivor, found_by=DuplicateSource.SAVE)
+    subject = _("The merge with “%(name)s” (#%(id)s) was undone") % {"name": merged.display_name, "id": merged.pk}
+    _after_merge_or_undo(merge, survivor=survivor, merged=merged, by=by, subject=subject)
     return merge
 
 
