@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
@@ -24,7 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.accounts.models import Role, Team, User
+from peyvand.accounts.models import Role, User
 from peyvand.customers.duplicates import record_candidates
 from peyvand.customers.models import (
     CONSENT_CHANNELS,
@@ -41,7 +41,7 @@ from peyvand.customers.models import (
     RevisionAction,
 )
 from peyvand.customers.selectors import customers_visible_to
-from peyvand.customers.services.records import _apply, _record, customer_snapshot
+from peyvand.customers.services.records import _apply, _record, customer_snapshot, values_from_snapshot
 from peyvand.customers.services.timeline import interaction_create
 from peyvand.customers.services.validation import SCALAR_FIELDS, _clean
 
@@ -347,17 +347,7 @@ def customer_merge_undo(*, merge: CustomerMerge, by: User) -> CustomerMerge:
 
     before = customer_snapshot(survivor)
     fields = [f for f, side in merge.chosen.items() if side == "merged" and f in MERGE_FIELDS]
-    values = {f: merge.survivor_before[f] for f in fields}
-    if values.get("birth_date"):
-        values["birth_date"] = date.fromisoformat(values["birth_date"])
-    # References that have gone since the merge (a deleted team or user) are dropped, as a restore does.
-    if values.get("team_id") and not Team.objects.filter(pk=values["team_id"]).exists():
-        values["team_id"] = None
-    if values.get("owner_id") and not User.objects.filter(pk=values["owner_id"]).exists():
-        values["owner_id"] = None
-    for ref in ("parent_id", "organization_id"):
-        if values.get(ref) and not Customer.objects.filter(pk=values[ref], deleted_at__isnull=True).exists():
-            values[ref] = None
+    values = values_from_snapshot({f: merge.survivor_before[f] for f in fields})
     _apply(survivor, values)
     _record(customer=survivor, by=by, action=RevisionAction.UPDATE, before=before)
     _give_back_consents(survivor=survivor, merged=merged, before=merge.survivor_before.get("consents", {}))

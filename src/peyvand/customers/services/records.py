@@ -147,6 +147,23 @@ def customer_delete(*, customer: Customer, by: User) -> None:
     _record(customer=customer, by=by, action=RevisionAction.DELETE, before=before)
 
 
+def values_from_snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    """Fields read from a stored snapshot made fit to write again: the birth date as a date, and references
+    that have gone since (a deleted team, user or organisation) dropped rather than failing the write."""
+    from peyvand.accounts.models import Team
+
+    if values.get("birth_date"):
+        values["birth_date"] = date.fromisoformat(values["birth_date"])
+    if values.get("team_id") and not Team.objects.filter(pk=values["team_id"]).exists():
+        values["team_id"] = None
+    if values.get("owner_id") and not User.objects.filter(pk=values["owner_id"]).exists():
+        values["owner_id"] = None
+    for ref in ("parent_id", "organization_id"):
+        if values.get(ref) and not Customer.objects.filter(pk=values[ref], deleted_at__isnull=True).exists():
+            values[ref] = None
+    return values
+
+
 @transaction.atomic
 def customer_restore(*, customer: Customer, revision: CustomerRevision, by: User) -> Customer:
     """Put the customer back as it was at `revision`; the restore is itself a new revision."""
@@ -158,19 +175,7 @@ def customer_restore(*, customer: Customer, revision: CustomerRevision, by: User
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     before = customer_snapshot(customer)
     snap = dict(revision.snapshot)
-    values = {k: snap[k] for k in (*SCALAR_FIELDS, *LIST_FIELDS) if k in snap}
-    if values.get("birth_date"):
-        values["birth_date"] = date.fromisoformat(values["birth_date"])
-    # References that have since gone (a deleted team or user) are dropped rather than failing the restore.
-    from peyvand.accounts.models import Team
-
-    if values.get("team_id") and not Team.objects.filter(pk=values["team_id"]).exists():
-        values["team_id"] = None
-    if values.get("owner_id") and not User.objects.filter(pk=values["owner_id"]).exists():
-        values["owner_id"] = None
-    for ref in ("parent_id", "organization_id"):
-        if values.get(ref) and not Customer.objects.filter(pk=values[ref], deleted_at__isnull=True).exists():
-            values[ref] = None
+    values = values_from_snapshot({k: snap[k] for k in (*SCALAR_FIELDS, *LIST_FIELDS) if k in snap})
     _apply(customer, values)
     _record(customer=customer, by=by, action=RevisionAction.RESTORE, before=before, restored_from=revision.number)
     return customer
