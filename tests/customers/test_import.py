@@ -534,7 +534,9 @@ def test_a_stalled_import_is_shown_as_such_and_cancelling_closes_it_at_once(agen
     job = import_job_create(by=agent_a, stream=io.BytesIO(csv_bytes(GOOD)), file_name="c.csv")
     # Its worker died half-way: it says running, and nothing has been committed for half an hour.
     long_ago = timezone.now() - timedelta(minutes=30)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=long_ago, updated_at=long_ago)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, started_at=long_ago, updated_at=long_ago, processed_rows=2
+    )
     client.force_login(agent_a)
     page = client.get(reverse("customers:import_detail", args=[job.pk])).content.decode()
     assert "ممکن است پردازشگری که این ورود داده را اجرا می‌کند متوقف شده باشد" in page
@@ -542,3 +544,4 @@ def test_a_stalled_import_is_shown_as_such_and_cancelling_closes_it_at_once(agen
     assert cancelled.status == ImportStatus.CANCELLED and cancelled.finished_at is not None
     page = client.get(reverse("customers:import_detail", args=[job.pk]), headers={"HX-Request": "true"})
     assert 'hx-trigger="every 1s"' not in page.content.decode()  # no longer followed: it has stopped
+    assert "لغو شد؛ ۲ سطری" in page.content.decode()  # the stored message, with Persian digits on a fa page
