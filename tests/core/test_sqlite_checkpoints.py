@@ -1,14 +1,15 @@
 """A long run of SQLite writes commits without checkpointing while a thread beside it moves the log into the
-database file; afterwards the connection checkpoints as before."""
+database file; afterwards the connection checkpoints as before. A larger page cache holds while inside."""
 
 from __future__ import annotations
 
 import os
 import time
 
+import pytest
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
-from peyvand.core.sqlite import checkpoints_beside
+from peyvand.core.sqlite import checkpoints_beside, page_cache
 
 
 def _sqlite(path) -> DatabaseWrapper:
@@ -75,5 +76,27 @@ def test_it_leaves_an_in_memory_database_alone(django_db_blocker):
         try:
             with checkpoints_beside(db):
                 assert _autocheckpoint(db) == 1000
+        finally:
+            db.close()
+
+
+def _cache_size(db: DatabaseWrapper) -> int:
+    with db.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return int(cursor.fetchone()[0])
+
+
+def test_a_larger_page_cache_holds_while_inside_and_the_old_size_comes_back(tmp_path, django_db_blocker):
+    db = _sqlite(tmp_path / "cache.sqlite3")
+    with django_db_blocker.unblock():
+        try:
+            db.ensure_connection()
+            before = _cache_size(db)
+            with page_cache(db, kib=16_384):
+                assert _cache_size(db) == -16_384  # negative: KiB, not pages
+            assert _cache_size(db) == before
+            with pytest.raises(RuntimeError), page_cache(db, kib=4096):
+                raise RuntimeError
+            assert _cache_size(db) == before
         finally:
             db.close()

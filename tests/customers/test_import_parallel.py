@@ -134,3 +134,83 @@ def test_rows_naming_an_organisation_or_account_manager_are_completed_by_the_imp
         assert customer.organization_id == (company.pk if i % 2 else None)
         assert customer.owner_id == (agent_a.pk if i % 3 else manager_a.pk)
         assert customer.revisions.get().snapshot == customer_snapshot(customer)
+
+
+def test_a_file_imported_again_with_updates_through_the_second_process_updates_as_one_process_does(agent_a, settings):
+    # Rows sent from the second process carry their values packed, opened only for rows that match a
+    # customer (an update) or have errors: the outcome must not depend on where a row was cleaned.
+    first = [HEADER] + [f"علي{i},كريمي,0912{i:07d},,p{i}@example.com," for i in range(12)]
+    again = [HEADER] + [
+        f"علي{i},كريمي,0912{i:07d},,p{i}@example.com,{'1370/01/02' if i % 2 else ''}" for i in range(12)
+    ]
+    again.append("تازه,نفر,09129999999,,new@example.com,1371/05/06")
+    again.append("بد,ردیف,0912,1234567890,not-an-email,")
+    outcomes = []
+    for processes in (0, 1):
+        Customer.objects.all().delete()
+        _import(agent_a, first, settings=settings, processes=processes, batch_size=5)
+        settings.PEYVAND_IMPORT_PROCESSES = processes
+        data = ("\r\n".join(again) + "\r\n").encode()
+        job = import_job_create(by=agent_a, stream=io.BytesIO(data), file_name="again.csv", on_duplicate="update")
+        job = run_import(job.pk, batch_size=5)
+        assert job.status == ImportStatus.DONE, job.message
+        people = sorted(
+            (c.first_name, c.birth_date, c.revisions.count(), tuple(c.emails.values_list("email", flat=True)))
+            for c in Customer.objects.all()
+        )
+        errors = list(job.row_errors.values_list("line", "column", "message", "values"))
+        outcomes.append((people, errors, job.created_count, job.updated_count, job.unchanged_count))
+    assert outcomes[0] == outcomes[1]
+    people, errors, created, updated, unchanged = outcomes[1]
+    assert (created, updated, unchanged) == (1, 6, 6)
+    assert sum(1 for p in people if p[1] is not None and p[2] == 2) == 6  # the six updated have a second revision
+    assert [e[0] for e in errors] == [15, 15, 15] and errors[0][3][0] == "بد"
+
+
+def _importer_killed_after_one_chunk(path: str, pid_file: str) -> None:
+    """An importing process that takes one chunk from its reading process, then is killed (kill -9)."""
+    import os
+    import signal
+
+    from peyvand.accounts.models import User
+    from peyvand.customers.importing.cleaning import RowCleaner, prepared_batches
+
+    cleaner = RowCleaner(mapping={"0": "first_name"}, custom_fields=[], by=User(pk=1), default_team=None)
+    chunks = prepared_batches(cleaner, path=path, sheet="", after_line=0, size=10, other_process=True)
+    next(chunks)
+    (reader,) = multiprocessing.active_children()
+    with open(pid_file, "w") as out:
+        out.write(str(reader.pid))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # exited, not yet reaped
+    except FileNotFoundError:
+        return True
+
+
+def test_the_reading_process_ends_when_the_importing_process_is_killed(tmp_path):
+    # A killed worker cannot stop the process it started: with the queue full, that one must see it is
+    # alone and end, not wait forever holding the file.
+    import time
+
+    from peyvand.core.processes import run_with_django
+
+    path = tmp_path / "many.csv"
+    path.write_text("نام\n" + "".join(f"علی{i}\n" for i in range(400)), encoding="utf-8")
+    pid_file = tmp_path / "reader.pid"
+    importer = multiprocessing.get_context("spawn").Process(
+        target=run_with_django,
+        args=(f"{__name__}._importer_killed_after_one_chunk", "fa", {}, str(path), str(pid_file)),
+    )
+    importer.start()
+    importer.join(60)
+    assert importer.exitcode == -9
+    reader = int(pid_file.read_text())
+    deadline = time.monotonic() + 15
+    while not _gone(reader) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(reader)

@@ -1,10 +1,14 @@
-"""Django in a spawned helper process. This module imports nothing of Django at module level, so a new
-interpreter can unpickle a call to it before Django is set up; the work itself is named by its path."""
+"""Django in a spawned helper process, and batch work in either process. This module imports nothing of
+Django at module level, so a new interpreter can unpickle a call to it before Django is set up; the work
+itself is named by its path."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -23,3 +27,18 @@ def run_with_django(target: str, language: str, overrides: dict[str, Any], *args
     translation.activate(language)
     module_name, _dot, function = target.rpartition(".")
     return getattr(importlib.import_module(module_name), function)(*args, **kwargs)
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a batch of work makes objects that nearly all stay alive until
+    the batch is done (cleaned rows, their pickles, the rows for the database). The collector runs every
+    few hundred new objects and walks all the young ones each time: in an import's batch it was a third of
+    cleaning a row and two thirds of unpickling one. Cycles made meanwhile are collected after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -8,15 +8,14 @@ import multiprocessing
 import pickle
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from datetime import date
-from queue import Empty
+from queue import Empty, Full
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 
 from peyvand.accounts.models import User
-from peyvand.core.processes import run_with_django
+from peyvand.core.processes import collection_paused, run_with_django
 from peyvand.customers.importing.mapping import CUSTOM_PREFIX, RowData, row_data
 from peyvand.customers.importing.readers import Cell, ImportFileError, open_table
 from peyvand.customers.models import CustomerKind, CustomField, Source
@@ -44,19 +43,81 @@ def plain(value: Cell) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-@dataclass
 class PreparedRow:
     """One line of the file: its cells, what they map to, and either its cleaned values or its problems
-    (column index or None, message)."""
+    (column index or None, message).
 
-    line: int
-    cells: list[Cell]
-    parsed: RowData
-    values: dict[str, Any] | None = None  # cleaned, when valid
-    keys: list[str] = field(default_factory=list)  # n:<national code>, p:<phone>, e:<e-mail>
-    problems: list[tuple[int | None, str]] = field(default_factory=list)
-    # Its rows for the database, when they could be built here (no organisation, owner or team to look up).
-    built: NewCustomerRows | None = None
+    Sent to the importing process, a row takes its cells, mapping and values along as one pickled blob,
+    opened there only when used: a new customer's row needs only its keys and `built` there, and the
+    rest was most of what unpickling a row cost it."""
+
+    __slots__ = ("_cells", "_packed", "_parsed", "_values", "built", "keys", "line", "problems")
+
+    def __init__(
+        self,
+        line: int,
+        cells: list[Cell],
+        parsed: RowData,
+        values: dict[str, Any] | None = None,
+        keys: list[str] | None = None,
+        problems: list[tuple[int | None, str]] | None = None,
+        built: NewCustomerRows | None = None,
+    ) -> None:
+        self.line = line
+        self._cells, self._parsed, self._values = cells, parsed, values
+        self.keys: list[str] = keys if keys is not None else []  # n:<national code>, p:<phone>, e:<e-mail>
+        self.problems: list[tuple[int | None, str]] = problems if problems is not None else []
+        # Its rows for the database, when they could be built here (no organisation, owner or team to look up).
+        self.built = built
+        self._packed: bytes | None = None
+
+    def _unpack(self) -> None:
+        if self._packed is not None:
+            self._cells, self._parsed, self._values = pickle.loads(self._packed)  # noqa: S301 - see __reduce__
+            self._packed = None
+
+    @property
+    def cells(self) -> list[Cell]:
+        self._unpack()
+        return self._cells
+
+    @property
+    def parsed(self) -> RowData:
+        self._unpack()
+        return self._parsed
+
+    @property
+    def values(self) -> dict[str, Any] | None:
+        """Cleaned, when valid."""
+        self._unpack()
+        return self._values
+
+    @values.setter
+    def values(self, values: dict[str, Any] | None) -> None:
+        self._unpack()
+        self._values = values
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Only between the two processes of one import, which run the same code.
+        if self._packed is not None:
+            packed = self._packed
+        else:
+            packed = pickle.dumps((self._cells, self._parsed, self._values), pickle.HIGHEST_PROTOCOL)
+        return (_unpickled_row, (self.line, self.keys, self.problems, self.built, packed))
+
+
+def _unpickled_row(
+    line: int,
+    keys: list[str],
+    problems: list[tuple[int | None, str]],
+    built: NewCustomerRows | None,
+    packed: bytes,
+) -> PreparedRow:
+    row = PreparedRow.__new__(PreparedRow)
+    row.line, row.keys, row.problems, row.built = line, keys, problems, built
+    row._cells = row._parsed = row._values = None  # type: ignore[assignment]
+    row._packed = packed
+    return row
 
 
 class RowCleaner:
@@ -166,8 +227,9 @@ def prepared_batches(
     after_line: int,
     size: int,
     other_process: bool,
-) -> Iterator[tuple[Batch, list[PreparedRow | None]]]:
-    """Each batch of the file at `path` (or in `stream`) with its rows cleaned, in file order. With
+) -> Iterator[tuple[int, list[PreparedRow | None]]]:
+    """Each batch of the file at `path` (or in `stream`), in file order: its last line, and its rows cleaned
+    (one per line read; None for a line with nothing in the mapped columns). With
     `other_process`, reading and cleaning (about half an import's work, none of it in the database) happen
     in a second process, a few batches ahead of the caller, which meanwhile writes the batch before: memory
     stays bounded however long the file, since the queue between them holds at most AHEAD batches."""
@@ -175,7 +237,7 @@ def prepared_batches(
         source = nullcontext(stream) if stream is not None else open(path, "rb")  # noqa: SIM115 - closed by with
         with source as opened, open_table(opened, sheet=sheet) as table:
             for batch in batches_of(table.rows, after_line=after_line, size=size):
-                yield batch, cleaner.prepare_batch(batch)
+                yield batch[-1][0], cleaner.prepare_batch(batch)
         return
     from django.conf import settings
     from django.utils import translation
@@ -213,7 +275,10 @@ def prepared_batches(
                 raise ImportFileError(item[1])
             if item[0] == "error":
                 raise RuntimeError(f"The process reading the file failed: {item[1]}")
-            yield item[1], item[2]
+            with collection_paused():  # see _read_and_clean
+                last_line, rows = pickle.loads(item[1])  # noqa: S301 - pickled by the process started above
+            yield last_line, rows
+            del rows  # not held while the next one is unpickled
     finally:
         if child.is_alive():
             child.terminate()
@@ -221,7 +286,25 @@ def prepared_batches(
         queue.close()
 
 
-AHEAD = 4
+AHEAD = 4  # chunks (engine.CHUNK_SIZE rows) cleaned ahead of the one being written
+
+
+class _ImporterGone(Exception):
+    """The importing process ended without taking what this one queued (it was killed)."""
+
+
+def _put(queue: multiprocessing.Queue[Any], item: tuple[Any, ...]) -> None:
+    """Queue `item`, waiting while the queue is full, but not for an importing process that is gone: killed,
+    it can neither read nor stop this one, which would otherwise wait for it forever."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            queue.put(item, timeout=1)
+        except Full:
+            if parent is not None and not parent.is_alive():
+                raise _ImporterGone from None
+        else:
+            return
 
 
 def _read_and_clean(
@@ -229,14 +312,24 @@ def _read_and_clean(
 ) -> None:
     """The second process: read the file, clean each batch and queue it, then say how it ended."""
     try:
-        cleaner: RowCleaner = pickle.loads(payload)  # noqa: S301 - pickled by the importing process, just now
-        with open(path, "rb") as stream, open_table(stream, sheet=sheet) as table:
-            for batch in batches_of(table.rows, after_line=after_line, size=size):
-                queue.put(("rows", batch, cleaner.prepare_batch(batch)))
-    except ImportFileError as exc:
-        queue.put(("file-error", exc.message))
-    except BaseException as exc:
-        logger.exception("Reading an import file failed")
-        queue.put(("error", repr(exc)))
-    else:
-        queue.put(("end",))
+        try:
+            cleaner: RowCleaner = pickle.loads(payload)  # noqa: S301 - pickled by the importing process, just now
+            with open(path, "rb") as stream, open_table(stream, sheet=sheet) as table:
+                for batch in batches_of(table.rows, after_line=after_line, size=size):
+                    # Pickled here rather than by the queue's thread, so that it happens with the collector
+                    # paused, like the cleaning; the importing process unpickles it the same way.
+                    with collection_paused():
+                        packed = pickle.dumps((batch[-1][0], cleaner.prepare_batch(batch)), pickle.HIGHEST_PROTOCOL)
+                    _put(queue, ("rows", packed))
+        except ImportFileError as exc:
+            _put(queue, ("file-error", exc.message))
+        except _ImporterGone:
+            raise
+        except BaseException as exc:
+            logger.exception("Reading an import file failed")
+            _put(queue, ("error", repr(exc)))
+        else:
+            _put(queue, ("end",))
+    except _ImporterGone:
+        logger.warning("The importing process is gone; reading %s stopped", path)
+        queue.cancel_join_thread()  # what is still queued has no reader: exit without flushing it

@@ -4,7 +4,7 @@ at a time, each batch in one transaction with the job's counters."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 
 from django.conf import settings
@@ -12,8 +12,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.core.sqlite import checkpoints_beside
-from peyvand.customers.importing.cleaning import Batch, PreparedRow, prepared_batches
+from peyvand.core.processes import collection_paused
+from peyvand.core.sqlite import checkpoints_beside, page_cache
+from peyvand.customers.importing.cleaning import PreparedRow, prepared_batches
 from peyvand.customers.importing.readers import ImportFileError
 from peyvand.customers.importing.writer import BatchCounts, BatchWriter
 from peyvand.customers.models import (
@@ -24,7 +25,13 @@ from peyvand.customers.models import (
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000  # rows per transaction: fewer commits and schema changes (the FTS trigger), same memory order
+# Rows per transaction. Into a large database each row dirties a leaf page of every index, and a page
+# written once per transaction instead of once per row is most of the gain: 100,000 rows into a
+# 1M-customer SQLite file took 45 s in transactions of 2,000, 36 s of 5,000, 29 s of 10,000.
+BATCH_SIZE = 10_000
+# Rows cleaned, handed over and written at a time inside a transaction: what is in memory at once.
+CHUNK_SIZE = 2000
+SQLITE_CACHE_KIB = 16_384  # see core.sqlite.page_cache
 Progress = Callable[[ImportJob], None]
 
 
@@ -73,17 +80,28 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
     job.save()
     importer = BatchWriter(job, by)
 
-    def commit(batch: Batch, prepared: list[PreparedRow | None]) -> None:
+    def commit(chunks: Iterator[tuple[int, list[PreparedRow | None]]]) -> bool:
+        """Write chunks in one transaction until it holds `batch_size` rows; False once the file is done."""
         if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CANCELLED).exists():
             raise _Cancelled
+        written = 0
         with transaction.atomic():
-            counts, errors = importer.run_batch(batch, prepared)
-            ImportRowError.objects.bulk_create(errors)
-            _add(job, counts)
-            job.last_committed_line = batch[-1][0]
-            job.save(update_fields=_COUNTERS)
-        if progress is not None:
+            while written < batch_size:
+                ready = next(chunks, None)
+                if ready is None:
+                    break
+                last_line, prepared = ready
+                counts, errors = importer.run_batch(prepared)
+                ImportRowError.objects.bulk_create(errors)
+                _add(job, counts)
+                job.last_committed_line = last_line
+                written += len(prepared)
+                del ready, prepared, errors  # the next chunk is read with this one gone
+            if written:
+                job.save(update_fields=_COUNTERS)
+        if written and progress is not None:
             progress(job)
+        return written >= batch_size
 
     # Reading and cleaning are half an import's work and read no database: a large file has them done in a
     # second process, a few batches ahead of the batch being written.
@@ -97,17 +115,22 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
         with (
             job.file.open("rb") if not path else nullcontext(None) as stream,
             checkpoints_beside(connection) if other_process else nullcontext(),
+            page_cache(connection, kib=SQLITE_CACHE_KIB),
         ):
-            for batch, prepared in prepared_batches(
+            chunks = prepared_batches(
                 importer.cleaner,
                 path=path,
                 stream=stream,
                 sheet=job.sheet,
                 after_line=resume_after,
-                size=batch_size,
+                size=min(batch_size, CHUNK_SIZE),
                 other_process=other_process,
-            ):
-                commit(batch, prepared)
+            )
+            # A transaction makes tens of thousands of objects that live until it is written (collection_paused).
+            more = True
+            while more:
+                with collection_paused():
+                    more = commit(chunks)
     except ImportFileError as exc:
         return _stop(job, exc.message)
     except _Cancelled:

@@ -18,7 +18,7 @@ from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
 from peyvand.core.text import search_key
 from peyvand.customers.duplicates import record_candidates_task
-from peyvand.customers.importing.cleaning import Batch, PreparedRow, RowCleaner, plain
+from peyvand.customers.importing.cleaning import PreparedRow, RowCleaner, plain
 from peyvand.customers.models import (
     Customer,
     CustomerEmail,
@@ -66,6 +66,14 @@ class BatchWriter:
         )
         # The customers the current batch's rows match (on-duplicate update), see _load_matches.
         self.loaded: dict[int, Customer] = {}
+        # A row built by the cleaner names no organisation, owner or team: it gets the importer's defaults,
+        # the same for every such row, so whether the importer may create it is decided once.
+        try:
+            customer_values_allowed(by=by, values={"owner_id": by.pk, "team_id": self.default_team})
+        except ValidationError:
+            self.defaults_allowed = False
+        else:
+            self.defaults_allowed = True
 
     # -- one row --
 
@@ -106,6 +114,8 @@ class BatchWriter:
         """A cleaned row made ready to write: its organisation, account manager and team found (in the
         caller's reach; a missing organisation is created), the importer's defaults and rules applied.
         Returns the row's errors: its cleaning problems and its references that were not found."""
+        if row.built is not None and not row.problems and self.defaults_allowed:
+            return []  # nothing to look up (see __init__); its cells and values stay packed (PreparedRow)
         parsed = row.parsed
         errors = [self._error(row, column, message) for column, message in row.problems]
         refs: dict[str, int] = {}
@@ -195,14 +205,13 @@ class BatchWriter:
                 found[key] = min(pk, found.get(key, pk))
         return found
 
-    def run_batch(
-        self, batch: Batch, prepared: list[PreparedRow | None] | None = None
-    ) -> tuple[BatchCounts, list[ImportRowError]]:
-        """Write one batch (its rows `prepared` by the cleaner, here or in another process)."""
-        counts = BatchCounts(processed=len(batch))
+    def run_batch(self, prepared: list[PreparedRow | None]) -> tuple[BatchCounts, list[ImportRowError]]:
+        """Write one batch: its rows as the cleaner prepared them (here or in another process), one per
+        line read, None for a line with nothing to import."""
+        counts = BatchCounts(processed=len(prepared))
         errors: list[ImportRowError] = []
         rows: list[PreparedRow] = []
-        for row in self.cleaner.prepare_batch(batch) if prepared is None else prepared:
+        for row in prepared:
             if row is None:
                 counts.skipped += 1
                 continue
@@ -222,7 +231,10 @@ class BatchWriter:
         def flush() -> None:
             if pending and not self.job.dry_run:
                 created = customers_bulk_create(
-                    by=self.by, rows=[r.values or {} for r in pending], built=[r.built for r in pending]
+                    by=self.by,
+                    # The values are read only where the rows were not built (customers_bulk_create).
+                    rows=[(r.values or {}) if r.built is None else {} for r in pending],
+                    built=[r.built for r in pending],
                 )
                 # Queued once the batch is committed (a rolled-back batch has nothing to check).
                 transaction.on_commit(partial(record_candidates_task.enqueue, list(created)))
