@@ -100,3 +100,37 @@ def test_a_larger_page_cache_holds_while_inside_and_the_old_size_comes_back(tmp_
             assert _cache_size(db) == before
         finally:
             db.close()
+
+
+def test_the_log_stays_under_its_limit_however_much_is_written(tmp_path, django_db_blocker):
+    # The thread beside cannot finish a log the writer keeps adding to, so without after_commit the log
+    # would grow by everything written; with it, it starts again from the top once past the limit, and is
+    # truncated at the end.
+    path = tmp_path / "log.sqlite3"
+    db = _sqlite(path)
+    with django_db_blocker.unblock():
+        try:
+            with db.cursor() as cursor:
+                cursor.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
+                cursor.execute("CREATE INDEX t_text ON t (text)")
+            sizes = []
+            with checkpoints_beside(db, every=0.01, limit=1_000_000) as log:
+                for batch in range(20):
+                    with db.cursor() as cursor:
+                        cursor.execute("BEGIN")
+                        rows = [(f"{batch:02d}{i:07d}" + "x" * 200,) for i in range(2000)]
+                        cursor.executemany("INSERT INTO t (text) VALUES (%s)", rows)
+                        cursor.execute("COMMIT")
+                    log.after_commit()
+                    sizes.append(log.size())
+                assert log.restarts >= 4
+            # Written from its start again once restarted: the file stays at the limit plus the few
+            # transactions (~1 MB each here) the thread had not counted yet or that a checkpoint in progress
+            # held the restart off for; left to grow, it would reach ~20 MB.
+            assert max(sizes) < 8_000_000
+            assert os.path.getsize(f"{path}-wal") < 1_000_000
+            with db.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM t")
+                assert cursor.fetchone()[0] == 40_000
+        finally:
+            db.close()

@@ -114,7 +114,7 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
             path, other_process = "", False
         with (
             job.file.open("rb") if not path else nullcontext(None) as stream,
-            checkpoints_beside(connection) if other_process else nullcontext(),
+            checkpoints_beside(connection) if other_process else nullcontext(None) as log,
             page_cache(connection, kib=SQLITE_CACHE_KIB),
         ):
             chunks = prepared_batches(
@@ -131,6 +131,8 @@ def run_import(job_id: int, *, progress: Progress | None = None, batch_size: int
             while more:
                 with collection_paused():
                     more = commit(chunks)
+                if log is not None:
+                    log.after_commit()
     except ImportFileError as exc:
         return _stop(job, exc.message)
     except _Cancelled:

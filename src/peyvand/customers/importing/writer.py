@@ -10,8 +10,8 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Min
+from django.db import connection, transaction
+from django.db.models import Min, Model
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
@@ -43,6 +43,29 @@ class BatchCounts:
     skipped: int = 0
     rejected: int = 0
     processed: int = 0
+
+
+LOOKUP_VALUES = 500  # values per IN (…): well under every database's limit on parameters
+
+
+def _matching(model: type[Model], column: str, customer: str, values: set[str], prefix: str) -> list[tuple[str, int]]:
+    """(prefix + value, customer id) for each row of `model` whose `column` holds one of `values`. Plain SQL:
+    the ORM's `__in` prepared each of a batch's thousands of values on its own, a few percent of an import."""
+    if not values:
+        return []
+    quote = connection.ops.quote_name
+    ordered = sorted(values)
+    found: list[tuple[str, int]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), LOOKUP_VALUES):
+            part = ordered[start : start + LOOKUP_VALUES]
+            cursor.execute(
+                f"SELECT {quote(column)}, {quote(customer)} FROM {quote(model._meta.db_table)} "  # noqa: S608 - names from the models
+                f"WHERE {quote(column)} IN ({', '.join(['%s'] * len(part))})",
+                part,
+            )
+            found += [(prefix + value, pk) for value, pk in cursor.fetchall()]
+    return found
 
 
 class BatchWriter:
@@ -176,24 +199,13 @@ class BatchWriter:
         for row in rows:
             for key in row.keys:
                 {"p": phones, "e": emails, "n": codes}[key[0]].add(key[2:])
-        pairs: list[tuple[str, int]] = []
         # Each look-up goes by its own index (number, e-mail, national code); visibility is checked after,
         # on the few customers found: a join with the scope made SQLite walk every customer per batch.
-        if phones:
-            pairs += [
-                ("p:" + n, pk)
-                for n, pk in CustomerPhone.objects.filter(number__in=phones).values_list("number", "customer_id")
-            ]
-        if emails:
-            pairs += [
-                ("e:" + e, pk)
-                for e, pk in CustomerEmail.objects.filter(email__in=emails).values_list("email", "customer_id")
-            ]
-        if codes:
-            pairs += [
-                ("n:" + c, pk)
-                for c, pk in Customer.objects.filter(national_id__in=codes).values_list("national_id", "pk")
-            ]
+        pairs = [
+            *_matching(CustomerPhone, "number", "customer_id", phones, "p:"),
+            *_matching(CustomerEmail, "email", "customer_id", emails, "e:"),
+            *_matching(Customer, "national_id", "id", codes, "n:"),
+        ]
         if not pairs:
             return {}
         visible = set(
