@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "peyvand.core",
     "peyvand.accounts",
     "peyvand.customers",
+    "peyvand.sales",
 ]
 
 MIDDLEWARE = [

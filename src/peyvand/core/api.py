@@ -260,6 +260,10 @@ def register_routers() -> None:
     api.add_router("/interactions", interactions_router)
     api.add_router("/imports", "peyvand.customers.import_api.router")
     api.add_router("/data-quality", "peyvand.customers.quality_api.router")
+    api.add_router("/products", "peyvand.sales.api.products_router")
+    api.add_router("/pipelines", "peyvand.sales.api.pipelines_router")
+    api.add_router("/deals", "peyvand.sales.api.deals_router")
+    api.add_router("/competitors", "peyvand.sales.api.competitors_router")
 
 
 register_routers()

@@ -1,0 +1,86 @@
+"""What the sales services share: collecting field errors, the stale-write error, and who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from peyvand.accounts.models import Role, User
+from peyvand.core.text import clean_text
+
+# A hundred thousand billion Tomans: far above any real sale, and low enough that the sum of thousands of such
+# amounts (a board column, a forecast) still fits the 64-bit integers the databases add them up in.
+MAX_AMOUNT = 10**15
+
+
+class ConflictError(Exception):
+    """The record changed since the caller read it: their write would overwrite someone else's.
+
+    The API answers it with 409 `conflict`; the caller reads the record again and retries.
+    """
+
+    def __init__(self, message: str, *, current_version: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.current_version = current_version
+
+
+class Errors:
+    """Field errors gathered while checking input, raised together as one ValidationError."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(str(message))
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationError(self.fields)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+
+@cache
+def max_length(model: type[models.Model], field: str) -> int | None:
+    return getattr(model._meta.get_field(field), "max_length", None)
+
+
+def clean_line(value: object, *, model: type[models.Model], field: str, errors: Errors, name: str = "") -> str:
+    """Text typed by a person, tidied (core.text.clean_text) and checked against its column's length: tidying
+    can lengthen text, and PostgreSQL refuses what does not fit with an error rather than a message."""
+    text = clean_text(str(value)) if value is not None else ""
+    limit = max_length(model, field)
+    if limit is not None and len(text) > limit:
+        errors.add(name or field, _("This is too long: at most %(limit)d characters.") % {"limit": limit})
+    return text
+
+
+def check_money(value: object, *, field: str, errors: Errors) -> int:
+    """An amount in Rials: a whole number, zero or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.add(field, _("Write the amount as a whole number of Rials."))
+        return 0
+    if value < 0:
+        errors.add(field, _("An amount cannot be negative."))
+    elif value > MAX_AMOUNT:
+        errors.add(field, _("This amount is too large."))
+    return value
+
+
+def unknown_fields(data: Mapping[str, Any], accepted: set[str], errors: Errors) -> None:
+    for key in data:
+        if key not in accepted:
+            errors.add(str(key), _("Unknown field."))
+
+
+def require_catalogue_editor(by: User) -> None:
+    """The catalogue's prices are company policy: administrators and managers set them, agents read them."""
+    if not (by.is_admin_role or by.role == Role.MANAGER):
+        raise PermissionDenied(_("Only a manager or an administrator can change products and services."))
