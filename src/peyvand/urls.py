@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("peyvand.accounts.urls")),
     path("customers/", include("peyvand.customers.urls")),
+    path("sales/", include("peyvand.sales.urls")),
     path("", include("peyvand.core.urls")),
 ]
