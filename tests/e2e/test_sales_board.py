@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, PASSWORD, RESULTS, sales_team  # noqa: F401 - fixtures used by name
+from test_browser import CHROMIUM, PASSWORD, RESULTS, opened_page, sales_team  # noqa: F401 - fixtures used by name
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,35 +25,8 @@ EXPECTED_CONSOLE = ("status of 409", "status of 422")
 
 @pytest.fixture
 def board_page() -> Iterator:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        context = browser.new_context(viewport={"width": 1920, "height": 1000}, locale="fa-IR")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on(
-            "console",
-            lambda msg: (
-                errors.append(msg.text)
-                if msg.type == "error" and not any(text in msg.text for text in EXPECTED_CONSOLE)
-                else None
-            ),
-        )
-        try:
-            yield page
-        finally:
-            # As in test_browser.py: the connections this thread opened inside sync_playwright() are closed here.
-            from django.db import connections
-
-            connections.close_all()
-        context.close()
-        browser.close()
-        assert not errors, errors
+    with opened_page(width=1920, height=1000, expected_console=EXPECTED_CONSOLE) as page:
+        yield page
 
 
 @pytest.fixture
