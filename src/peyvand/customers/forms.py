@@ -19,8 +19,7 @@ from django_stubs_ext import StrOrPromise
 
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
-from peyvand.core.jalali import to_jalali_string
-from peyvand.core.text import is_persian
+from peyvand.core.forms import bootstrap_styled, date_input, date_input_text
 from peyvand.customers import page_queries
 from peyvand.customers.models import (
     AddressKind,
@@ -126,13 +125,6 @@ class RowSet:
         return any(r.errors for r in self.rows)
 
 
-def _style(form: forms.Form) -> None:
-    for bound in form.fields.values():
-        widget = bound.widget
-        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
 class CustomerForm(forms.Form):
     first_name = forms.CharField(label=_("first name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("last name"), max_length=100, required=False)
@@ -194,8 +186,8 @@ class CustomerForm(forms.Form):
                 if definition.field_type == CustomFieldType.BOOLEAN and isinstance(value, bool):
                     value = "1" if value else "0"
                 self.initial[f"cf_{definition.key}"] = value
-        self._date_widget(self.fields.get("birth_date"))
-        _style(self)
+        date_input(self.fields.get("birth_date"))
+        bootstrap_styled(self)
         self.phones, self.emails, self.addresses = self._rowsets(data, instance)
 
     def _choice_field(self, name: str) -> forms.ChoiceField:
@@ -230,23 +222,9 @@ class CustomerForm(forms.Form):
             )
         }
         if customer.birth_date:
-            initial["birth_date"] = (
-                to_jalali_string(customer.birth_date) if is_persian() else customer.birth_date.isoformat()
-            )
+            initial["birth_date"] = date_input_text(customer.birth_date)
         initial["tags"] = "، ".join(t.name for t in customer.tags.all())
         return initial
-
-    @staticmethod
-    def _date_widget(bound: forms.Field | None) -> None:
-        if bound is None:
-            return
-        if is_persian():
-            # The Jalali picker (app.js) watches inputs carrying data-jdp; people may also type the date.
-            bound.widget.attrs.update(
-                {"data-jdp": "", "placeholder": "۱۴۰۳/۰۱/۱۵", "autocomplete": "off", "dir": "ltr"}
-            )
-        else:
-            bound.widget.input_type = "date"
 
     def _custom_field(self, definition: Any) -> forms.Field:
         label = page_queries.custom_field_label(definition)
@@ -257,7 +235,7 @@ class CustomerForm(forms.Form):
             return forms.ChoiceField(label=label, choices=[*EMPTY, ("1", _("Yes")), ("0", _("No"))], required=False)
         bound = forms.CharField(label=label, max_length=200, required=False)
         if definition.field_type == CustomFieldType.DATE:
-            self._date_widget(bound)
+            date_input(bound)
         return bound
 
     def _rowsets(self, data: Mapping[str, Any] | None, instance: Customer | None) -> tuple[RowSet, RowSet, RowSet]:
@@ -349,7 +327,7 @@ class InteractionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _style(self)
+        bootstrap_styled(self)
 
     def add_service_errors(self, error: ValidationError) -> None:
         messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}

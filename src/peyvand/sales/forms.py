@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
-from peyvand.core.jalali import parse_date, to_jalali_string
+from peyvand.core.forms import bootstrap_styled, date_input, date_input_text
+from peyvand.core.jalali import parse_date
 from peyvand.core.money import RIALS_PER_UNIT, format_money, parse_money
-from peyvand.core.text import is_persian, normalize_digits
+from peyvand.core.text import normalize_digits
 from peyvand.sales.models import Deal, DealContactRole, Product, ProductKind, StageOutcome
 from peyvand.sales.selectors import pipeline_list
 
@@ -29,30 +30,11 @@ EMPTY = [("", "—")]
 SERVICE_FIELD_NAMES = {"customer_id": "__all__", "pipeline_id": "pipeline", "stage_id": "stage"}
 
 
-def _style(form: forms.Form) -> None:
-    for bound in form.fields.values():
-        widget = bound.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
 def _money_text(rial: int | None) -> str:
     """An amount in Rials as the number a person types in the site's unit (ASCII digits, like the dates)."""
     if rial is None:
         return ""
     return str(rial // RIALS_PER_UNIT[str(settings.PEYVAND_MONEY_UNIT)])
-
-
-def _date_text(value: dt.date | None) -> str:
-    """A date as its input is filled: Jalali text in Persian, ISO for the browser's date input in English."""
-    if value is None:
-        return ""
-    return to_jalali_string(value) if is_persian() else value.isoformat()
 
 
 class ServiceErrorsForm(forms.Form):
@@ -93,11 +75,7 @@ class JalaliDateField(forms.CharField):
     def for_language(self) -> None:
         """The Jalali picker (app.js watches inputs with data-jdp) in Persian, the browser's date input in English,
         as on the customer forms; called per form, once the page's language is known."""
-        if is_persian():
-            self.widget.attrs.update({"data-jdp": "", "placeholder": "۱۴۰۳/۰۱/۱۵", "autocomplete": "off", "dir": "ltr"})
-        else:
-            assert isinstance(self.widget, forms.TextInput)
-            self.widget.input_type = "date"
+        date_input(self)
 
     def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
         text = super().to_python(value)
@@ -165,7 +143,7 @@ class DealForm(ServiceErrorsForm):
         # Amounts are typed in the site's unit (Toman or Rial); the unit's name is the one the site shows.
         unit = format_money(0).split(" ", 1)[-1]
         self.fields["amount"].help_text = _("In %(unit)s.") % {"unit": unit}
-        _style(self)
+        bootstrap_styled(self)
 
     @property
     def pipeline_field(self) -> forms.ChoiceField:
@@ -199,11 +177,11 @@ class DealForm(ServiceErrorsForm):
         return {
             "title": deal.title,
             "amount": _money_text(deal.amount),
-            "expected_close_date": _date_text(deal.expected_close_date),
+            "expected_close_date": date_input_text(deal.expected_close_date),
             "owner_id": deal.owner_id,
             "team_id": deal.team_id,
             "next_step": deal.next_step,
-            "next_step_due_date": _date_text(due.date()) if due else "",
+            "next_step_due_date": date_input_text(due.date()) if due else "",
             "next_step_due_time": due.strftime("%H:%M") if due else "",
             "version": deal.version,
         }
@@ -254,7 +232,7 @@ class DealContactForm(ServiceErrorsForm):
         field = self.fields["contact_id"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = EMPTY + [(str(pk), name) for pk, name in people]
-        _style(self)
+        bootstrap_styled(self)
 
 
 class ProductForm(ServiceErrorsForm):
@@ -287,7 +265,7 @@ class ProductForm(ServiceErrorsForm):
         unit = format_money(0).split(" ", 1)[-1]
         for name in ("unit_price", "unit_cost"):
             self.fields[name].help_text = _("In %(unit)s.") % {"unit": unit}
-        _style(self)
+        bootstrap_styled(self)
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
