@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -26,3 +29,10 @@ def current_user(request: HttpRequest) -> User:
     if isinstance(user, User):
         return user
     raise PermissionDenied
+
+
+def query_int(params: Mapping[str, Any], name: str) -> int | None:
+    """A whole number from a query string or form, or None for a value that cannot be meant as one (empty,
+    not digits, or too long for a database id: 19 digits and more would overflow a 64-bit column)."""
+    value = str(params.get(name) or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None

@@ -14,6 +14,7 @@ from django.db.models import Count, ForeignObjectRel, Q, prefetch_related_object
 from django.utils.translation import get_language
 
 from peyvand.accounts.models import Role, Team, User
+from peyvand.core.http import query_int
 from peyvand.core.jalali import format_date
 from peyvand.core.pagination import Page
 from peyvand.core.phone import format_phone
@@ -60,10 +61,6 @@ class ListFilters:
     def from_query(cls, params: Mapping[str, str]) -> ListFilters:
         """Filters from a query string; values that cannot be meant (unknown choices, non-numbers) are ignored."""
 
-        def number(name: str) -> int | None:
-            value = (params.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
-
         kind = params.get("kind", "")
         stage = params.get("stage", "")
         order = params.get("order", "name")
@@ -72,14 +69,14 @@ class ListFilters:
             q=(params.get("q") or "").strip()[:200],
             kind=kind if kind in CustomerKind.values else "",
             stage=stage if stage in LifecycleStage.values else "",
-            team=number("team"),
-            owner=number("owner"),
+            team=query_int(params, "team"),
+            owner=query_int(params, "owner"),
             tag=(params.get("tag") or "").strip()[:60],
             city=(params.get("city") or "").strip()[:80],
             order=order if order in selectors.LIST_ORDERS else "name",
             cursor=(params.get("cursor") or "").strip()[:500],
             health=health if health in HEALTH_PROBLEMS else "",
-            months=number("months") if (number("months") or 0) < 1000 else None,
+            months=query_int(params, "months") if (query_int(params, "months") or 0) < 1000 else None,
         )
 
     @property

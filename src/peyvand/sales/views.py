@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import users_visible_to
-from peyvand.core.http import current_user
+from peyvand.core.http import current_user, query_int
 from peyvand.customers.models import Customer, CustomerKind
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.sales import selectors, services
@@ -42,14 +42,9 @@ def _deal_or_404(request: HttpRequest, pk: int) -> Deal:
         raise Http404(_("No such deal.")) from None
 
 
-def _number(params: QueryDict | dict[str, Any], name: str) -> int | None:
-    value = str(params.get(name) or "").strip()
-    return int(value) if value.isdigit() and len(value) < 19 else None
-
-
 def _chosen_pipeline(params: QueryDict) -> Pipeline | None:
     pipelines = list(selectors.pipeline_list())
-    wanted = _number(params, "pipeline")
+    wanted = query_int(params, "pipeline")
     chosen = next((p for p in pipelines if p.pk == wanted), None)
     return chosen or next((p for p in pipelines if p.is_default), None) or (pipelines[0] if pipelines else None)
 
@@ -110,8 +105,8 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": _("No such deal.")}, status=404)
         raise Http404(_("No such deal.")) from None
-    version = _number(request.POST, "version")
-    stage_id = _number(request.POST, "stage_id")
+    version = query_int(request.POST, "version")
+    stage_id = query_int(request.POST, "stage_id")
     if version is None or stage_id is None:
         return _move_answer(request, status=422, message=_("Choose the stage to move the deal to."), deal=deal)
     try:
@@ -121,7 +116,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
             version=version,
             stage_id=stage_id,
             lost_reason=request.POST.get("lost_reason", "")[:2000],
-            lost_to_id=_number(request.POST, "lost_to_id"),
+            lost_to_id=query_int(request.POST, "lost_to_id"),
         )
     except services.ConflictError:
         message = _(
@@ -150,9 +145,9 @@ class DealFilters:
     def from_query(cls, params: QueryDict) -> DealFilters:
         status = params.get("status", "")
         return cls(
-            pipeline=_number(params, "pipeline"),
-            stage=_number(params, "stage"),
-            owner=_number(params, "owner"),
+            pipeline=query_int(params, "pipeline"),
+            stage=query_int(params, "stage"),
+            owner=query_int(params, "owner"),
             status=status if status in StageOutcome.values else "",
             cursor=(params.get("cursor") or "").strip()[:500],
         )
@@ -269,7 +264,7 @@ def deal_contact_remove(request: HttpRequest, pk: int, contact_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def deal_create(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    customer_id = _number(request.POST if request.method == "POST" else request.GET, "customer")
+    customer_id = query_int(request.POST if request.method == "POST" else request.GET, "customer")
     customer = customers_visible_to(user).filter(pk=customer_id).first() if customer_id else None
     if customer is None:
         # A deal is made from its customer's page; an unknown or unseen customer is not there to sell to.
@@ -280,8 +275,8 @@ def deal_create(request: HttpRequest) -> HttpResponse:
             deal = services.deal_create(
                 by=user,
                 customer_id=customer.pk,
-                pipeline_id=_number(form.cleaned_data, "pipeline"),
-                stage_id=_number(form.cleaned_data, "stage"),
+                pipeline_id=query_int(form.cleaned_data, "pipeline"),
+                stage_id=query_int(form.cleaned_data, "stage"),
                 **form.service_data(),
             )
         except ValidationError as exc:
