@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -48,9 +48,11 @@ def selection_filters(selection: CustomerSelection) -> exporting.ExportFilters:
     )
 
 
-def conflict(request: HttpRequest, *, code: str, message: str) -> JsonResponse:
+def conflict(request: HttpRequest, *, code: str, message: str) -> HttpResponse:
     """409 in the API's one error shape: the request is fine, but not now or not this way."""
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=409)
+    from peyvand.core.api import error_response  # not at the top: core.api imports this module's router
+
+    return error_response(request, status=409, code=code, message=message)
 
 
 def job_out(job: ExportJob) -> ExportJobOut:
@@ -122,7 +124,7 @@ def export_job_file(request: AuthedRequest, pk: int) -> HttpResponseBase:
     return file_download(request, file, filename=job.file_name, content_type=exporting.CONTENT_TYPES[job.file_format])
 
 
-def too_large(request: HttpRequest) -> JsonResponse:
+def too_large(request: HttpRequest) -> HttpResponse:
     """The answer of the immediate export for a list over the limit: where to ask instead."""
     return conflict(
         request,

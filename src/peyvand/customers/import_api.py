@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -144,7 +144,7 @@ def import_rejected(request: AuthedRequest, pk: int) -> FileResponse:
         }
     },
 )
-def import_cancel(request: AuthedRequest, pk: int) -> ImportOut | JsonResponse:
+def import_cancel(request: AuthedRequest, pk: int) -> ImportOut | HttpResponse:
     """Cancel one of your imports: a waiting one never runs; a running one stops after the batch it is
     writing, and the batches already saved stay. Follow `GET /imports/{id}` until `finished_at` is set."""
     try:

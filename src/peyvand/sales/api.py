@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.params import functions as params
@@ -53,21 +53,12 @@ _MANAGERS_ONLY = {
 }
 
 
-def _conflict(request: HttpRequest, exc: ConflictError) -> JsonResponse:
+def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
     """409 in the API's one error shape; `fields.version` says which version the deal is at now."""
-    return JsonResponse(
-        {
-            "error": {
-                "code": "conflict",
-                "message": exc.message,
-                "fields": {
-                    "version": [_("The deal is now at version %(version)s.") % {"version": exc.current_version}]
-                },
-            }
-        },
-        status=409,
-        json_dumps_params={"ensure_ascii": False},
-    )
+    from peyvand.core.api import error_response  # not at the top: core.api imports this module's routers
+
+    message = _("The deal is now at version %(version)s.") % {"version": exc.current_version}
+    return error_response(request, status=409, code="conflict", message=exc.message, fields={"version": [message]})
 
 
 # --- products ---------------------------------------------------------------------------------------------
