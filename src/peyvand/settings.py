@@ -211,6 +211,28 @@ PEYVAND_DUPLICATE_SCAN_HOURS = env_int("PEYVAND_DUPLICATE_SCAN_HOURS", 24, minim
 # An export of more customers than this is written by the worker, with progress, instead of in the request.
 PEYVAND_EXPORT_INLINE_ROWS = env_int("PEYVAND_EXPORT_INLINE_ROWS", 5000, minimum=0)
 PEYVAND_EXPORT_KEEP_DAYS = env_int("PEYVAND_EXPORT_KEEP_DAYS", 7, minimum=1)  # then the file is removed
+# Value added tax on new quotes, orders and invoices, in hundredths of a percent (1000 = 10%, Iran's rate
+# since 1403); each document keeps the rate it was made with.
+PEYVAND_VAT_RATE_BP = env_int("PEYVAND_VAT_RATE_BP", 1000, minimum=0)
+# Reminders: an activity's default lead time, and how often the worker looks for reminders to send.
+PEYVAND_REMINDER_MINUTES = env_int("PEYVAND_REMINDER_MINUTES", 15, minimum=0)
+PEYVAND_REMINDER_CHECK_SECONDS = env_int("PEYVAND_REMINDER_CHECK_SECONDS", 60, minimum=5)
+# The company as printed on quotes and invoices.
+PEYVAND_COMPANY_NAME = env_str("PEYVAND_COMPANY_NAME", "پیوند")
+PEYVAND_COMPANY_DETAILS = env_str("PEYVAND_COMPANY_DETAILS", "")
+
+# Outgoing e-mail (quotes, reminders): SMTP when PEYVAND_EMAIL_HOST is set, otherwise written to the console.
+EMAIL_HOST = env_str("PEYVAND_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("PEYVAND_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("PEYVAND_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("PEYVAND_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("PEYVAND_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("PEYVAND_EMAIL_SSL", False)
+EMAIL_TIMEOUT = env_int("PEYVAND_EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("PEYVAND_EMAIL_FROM", "peyvand@localhost")
 
 LOGGING = {
     "version": 1,

@@ -86,3 +86,29 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class Notification(TimeStampedModel):
+    """A message for one member of staff in the page (the bell in the menu): a reminder, an assignment.
+
+    Written by any module through `accounts.services.notify_user`, which may also send it by e-mail.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # What it is about, for filtering and for not sending the same reminder twice: "activity_reminder", …
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("details"), blank=True)
+    # Where the notice leads in the site (a path such as /sales/deals/12/).
+    url = models.CharField(_("link"), max_length=255, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-id"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.title

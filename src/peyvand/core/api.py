@@ -264,6 +264,16 @@ def register_routers() -> None:
     api.add_router("/pipelines", "peyvand.sales.api.pipelines_router")
     api.add_router("/deals", "peyvand.sales.api.deals_router")
     api.add_router("/competitors", "peyvand.sales.api.competitors_router")
+    api.add_router("/leads", "peyvand.sales.lead_api.leads_router")
+    api.add_router("/quotes", "peyvand.sales.quote_api.quotes_router")
+    api.add_router("/orders", "peyvand.sales.billing_api.orders_router")
+    api.add_router("/invoices", "peyvand.sales.billing_api.invoices_router")
+    api.add_router("/customer-values", "peyvand.sales.billing_api.customer_values_router")
+    api.add_router("/contracts", "peyvand.sales.contract_api.contracts_router")
+    api.add_router("/targets", "peyvand.sales.contract_api.targets_router")
+    api.add_router("/activities", "peyvand.sales.activity_api.activities_router")
+    api.add_router("/notifications", "peyvand.sales.activity_api.notifications_router")
+    api.add_router("/forecast", "peyvand.sales.forecast_api.forecast_router")
 
 
 register_routers()

@@ -141,3 +141,13 @@ class DealAdmin(admin.ModelAdmin[Deal]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Deal | None = None) -> bool:
         return False
+
+
+# Each part of sales registers its own models; importing the modules here is what registers them.
+from peyvand.sales import (  # noqa: E402, F401
+    activity_admin,
+    billing_admin,
+    contract_admin,
+    lead_admin,
+    quote_admin,
+)

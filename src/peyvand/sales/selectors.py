@@ -24,10 +24,11 @@ DEAL_ORDERS: dict[str, tuple[str, ...]] = {
 BOARD_COLUMN_LIMIT = 50
 
 
-def _scope(user: User | Any) -> Q | None:
-    """The deals `user` may see as one condition: the customers' scope (own deals, and the deals of their team,
-    or of their team and its sub-teams for a manager; everything for an administrator), read from the deal's
-    own owner and team. None: nothing at all."""
+def owned_scope(user: User | Any) -> Q | None:
+    """What `user` may see of any sales record with an `owner` and a `team` (deals, leads, quotes, orders,
+    invoices, contracts), as one condition: the customers' scope (own records, and those of their team, or of
+    their team and its sub-teams for a manager; everything for an administrator), read from the record's own
+    owner and team. None: nothing at all."""
     branches = scope_branches(user)
     if not branches:
         return None
@@ -37,17 +38,26 @@ def _scope(user: User | Any) -> Q | None:
     return scope
 
 
+def owned_visible_to(queryset: QuerySet[Any], user: User | Any) -> QuerySet[Any]:
+    """`queryset` cut down to what `user` may see (owned_scope); records of a deleted customer are hidden with
+    it when the model has a customer."""
+    scope = owned_scope(user)
+    if scope is None:
+        return queryset.none()
+    queryset = queryset.filter(scope)
+    if any(field.name == "customer" for field in queryset.model._meta.get_fields()):
+        queryset = queryset.filter(customer__deleted_at__isnull=True)
+    return queryset
+
+
 def deals_visible_to(user: User | Any) -> QuerySet[Deal]:
     """The one scope every deal endpoint uses. Deals of a deleted customer are hidden with it (a merge moves
     them to the surviving customer first)."""
-    scope = _scope(user)
-    if scope is None:
-        return Deal.objects.none()
-    return Deal.objects.filter(scope, customer__deleted_at__isnull=True)
+    return owned_visible_to(Deal.objects.all(), user)
 
 
 def within_reach(user: User, *, owner_id: int | None, team_id: int | None) -> bool:
-    """Whether a deal with this owner and team would be among `user`'s deals."""
+    """Whether a record (deal, lead, quote, …) with this owner and team would be among `user`'s."""
     values = {"owner_id": owner_id, "team_id": team_id}
     return any(all(values.get(field) == value for field, value in branch.items()) for branch in scope_branches(user))
 

@@ -3,7 +3,16 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from peyvand.sales import product_views, views
+from peyvand.sales import (
+    activity_urls,
+    billing_urls,
+    contract_urls,
+    forecast_urls,
+    lead_urls,
+    product_views,
+    quote_urls,
+    views,
+)
 
 app_name = "sales"
 
@@ -20,4 +29,11 @@ urlpatterns = [
     path("products/", product_views.product_list, name="products"),
     path("products/new/", product_views.product_create, name="product_create"),
     path("products/<int:pk>/edit/", product_views.product_edit, name="product_edit"),
+    # Each part of sales keeps its pages' URLs beside its views.
+    *lead_urls.urlpatterns,
+    *quote_urls.urlpatterns,
+    *billing_urls.urlpatterns,
+    *contract_urls.urlpatterns,
+    *activity_urls.urlpatterns,
+    *forecast_urls.urlpatterns,
 ]

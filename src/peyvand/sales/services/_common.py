@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, User
+from peyvand.accounts.selectors import teams_visible_to, users_visible_to
+from peyvand.core.jalali import parse_date
 from peyvand.core.text import clean_text
 
 # A hundred thousand billion Tomans: far above any real sale, and low enough that the sum of thousands of such
@@ -84,3 +88,46 @@ def require_catalogue_editor(by: User) -> None:
     """The catalogue's prices are company policy: administrators and managers set them, agents read them."""
     if not (by.is_admin_role or by.role == Role.MANAGER):
         raise PermissionDenied(_("Only a manager or an administrator can change products and services."))
+
+
+def clean_date(value: Any, errors: Errors, field: str) -> date | None:
+    """A date from a date, a Jalali string (1403/01/15, Persian digits too) or ISO; None when empty."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return parse_date(str(value))
+    except (ValueError, TypeError):
+        errors.add(field, _("Enter a date like 1403/01/15 or 2024-04-03."))
+        return None
+
+
+def clean_moment(value: Any, errors: Errors, field: str) -> datetime | None:
+    """A time-zone-aware datetime, or None; a naive one is refused (the site stores UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        errors.add(field, _("Not a valid date and time."))
+        return None
+    return value
+
+
+def clean_people(data: Mapping[str, Any], by: User, errors: Errors, out: dict[str, Any]) -> None:
+    """Owner and team: anyone the caller may assign to, and always the caller and their own team."""
+    if "team_id" in data:
+        value = data["team_id"]
+        if value is None:
+            out["team_id"] = None
+        elif value != by.team_id and not teams_visible_to(by).filter(pk=value).exists():
+            errors.add("team_id", _("No such team, or not one you can assign to."))
+        else:
+            out["team_id"] = int(value)
+    if "owner_id" in data:
+        value = data["owner_id"]
+        if value is None:
+            out["owner_id"] = None
+        elif value != by.pk and not users_visible_to(by).filter(pk=value).exists():
+            errors.add("owner_id", _("No such user, or not one you can assign to."))
+        else:
+            out["owner_id"] = int(value)

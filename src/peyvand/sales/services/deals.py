@@ -13,8 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
-from peyvand.accounts.selectors import teams_visible_to, users_visible_to
-from peyvand.core.jalali import parse_date
 from peyvand.core.money import format_money
 from peyvand.customers.models import CustomerKind, Direction, InteractionChannel
 from peyvand.customers.selectors import customers_visible_to
@@ -29,7 +27,16 @@ from peyvand.sales.models import (
     StageOutcome,
 )
 from peyvand.sales.selectors import deals_visible_to, within_reach
-from peyvand.sales.services._common import ConflictError, Errors, check_money, clean_line, unknown_fields
+from peyvand.sales.services._common import (
+    ConflictError,
+    Errors,
+    check_money,
+    clean_date,
+    clean_line,
+    clean_moment,
+    clean_people,
+    unknown_fields,
+)
 
 # What PATCH may change. The customer and the pipeline are fixed when the deal is made, and the stage moves
 # only through deal_move (which checks what a move to won or lost needs).
@@ -78,47 +85,6 @@ def _save_versioned(deal: Deal, *, version: int, fields: list[str]) -> Deal:
     return deal
 
 
-def _clean_date(value: Any, errors: Errors, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return parse_date(str(value))
-    except (ValueError, TypeError):
-        errors.add(field, _("Enter a date like 1403/01/15 or 2024-04-03."))
-        return None
-
-
-def _clean_moment(value: Any, errors: Errors, field: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime) or timezone.is_naive(value):
-        errors.add(field, _("Not a valid date and time."))
-        return None
-    return value
-
-
-def _clean_people(data: Mapping[str, Any], by: User, errors: Errors, out: dict[str, Any]) -> None:
-    """Owner and team: anyone the caller may assign to, and always the caller and their own team."""
-    if "team_id" in data:
-        value = data["team_id"]
-        if value is None:
-            out["team_id"] = None
-        elif value != by.team_id and not teams_visible_to(by).filter(pk=value).exists():
-            errors.add("team_id", _("No such team, or not one you can assign to."))
-        else:
-            out["team_id"] = int(value)
-    if "owner_id" in data:
-        value = data["owner_id"]
-        if value is None:
-            out["owner_id"] = None
-        elif value != by.pk and not users_visible_to(by).filter(pk=value).exists():
-            errors.add("owner_id", _("No such user, or not one you can assign to."))
-        else:
-            out["owner_id"] = int(value)
-
-
 def _clean_fields(data: Mapping[str, Any], by: User, errors: Errors) -> dict[str, Any]:
     """The editable fields given in `data`, checked and normalised (only those given, so PATCH is partial)."""
     out: dict[str, Any] = {}
@@ -129,12 +95,12 @@ def _clean_fields(data: Mapping[str, Any], by: User, errors: Errors) -> dict[str
     if "amount" in data:
         out["amount"] = check_money(data["amount"], field="amount", errors=errors)
     if "expected_close_date" in data:
-        out["expected_close_date"] = _clean_date(data["expected_close_date"], errors, "expected_close_date")
+        out["expected_close_date"] = clean_date(data["expected_close_date"], errors, "expected_close_date")
     if "next_step" in data:
         out["next_step"] = clean_line(data["next_step"] or "", model=Deal, field="next_step", errors=errors)
     if "next_step_due_at" in data:
-        out["next_step_due_at"] = _clean_moment(data["next_step_due_at"], errors, "next_step_due_at")
-    _clean_people(data, by, errors, out)
+        out["next_step_due_at"] = clean_moment(data["next_step_due_at"], errors, "next_step_due_at")
+    clean_people(data, by, errors, out)
     return out
 
 

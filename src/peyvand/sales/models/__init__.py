@@ -187,6 +187,8 @@ class Deal(TimeStampedModel):
     )
     next_step = models.CharField(_("next step"), max_length=255, blank=True)
     next_step_due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
+    # When the owner was last reminded that the next step is overdue; cleared when the due time changes.
+    next_step_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     lost_reason = models.TextField(_("reason lost"), blank=True)
     lost_to = models.ForeignKey(
         Competitor,
@@ -251,3 +253,10 @@ class DealContact(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.contact} ({self.get_role_display()})"
+
+
+# The other sales records live in their own modules; importing them here registers them.
+from peyvand.sales.models.activities import *  # noqa: E402, F403
+from peyvand.sales.models.billing import *  # noqa: E402, F403
+from peyvand.sales.models.contracts import *  # noqa: E402, F403
+from peyvand.sales.models.leads import *  # noqa: E402, F403

@@ -1,0 +1,7 @@
+"""Sales pages: contract."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
