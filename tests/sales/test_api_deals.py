@@ -184,6 +184,21 @@ def test_patch_changes_the_fields_sent_and_moves_the_version_on(client_a, custom
     assert (deal.amount, deal.version) == (2500, 2)
 
 
+def test_a_new_next_step_due_time_owes_its_overdue_reminder_again(client_a, customer_a, make_deal):
+    deal = make_deal(customer=customer_a, next_step="تماس")
+    reminded = timezone.now()
+    Deal.objects.filter(pk=deal.pk).update(next_step_reminded_at=reminded)
+    response = patch(client_a, f"/api/v1/deals/{deal.pk}", {"version": 1, "title": "نو"})
+    assert response.status_code == 200, response.content
+    deal.refresh_from_db()
+    assert deal.next_step_reminded_at == reminded  # other changes leave the reminder as sent
+    due = "2026-12-10T09:30:00+03:30"
+    response = patch(client_a, f"/api/v1/deals/{deal.pk}", {"version": 2, "next_step_due_at": due})
+    assert response.status_code == 200, response.content
+    deal.refresh_from_db()
+    assert deal.next_step_reminded_at is None
+
+
 def test_two_clients_with_the_same_version_the_second_gets_409_and_nothing_is_overwritten(
     api_client, agent_a, manager_a, customer_a, make_deal
 ):

@@ -21,6 +21,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
 from peyvand.accounts.services import api_token_authenticate
+from peyvand.core.errors import ConflictError
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +201,13 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
             message = str(err.get("msg", _("Not a valid value.")))
         fields.setdefault(name, []).append(message)
     return error_response(request, status=422, code="invalid", message=_("Some fields are not valid."), fields=fields)
+
+
+@api.exception_handler(ConflictError)
+def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    """A stale write (optimistic locking): 409, and `fields.version` says which version the record is at now."""
+    version = _("The record is now at version %(version)s.") % {"version": exc.current_version}
+    return error_response(request, status=409, code="conflict", message=exc.message, fields={"version": [version]})
 
 
 @api.exception_handler(ObjectDoesNotExist)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+from django.http import Http404
 from ninja import Query, Router, Status
 from ninja.params import functions as params
 
@@ -32,7 +31,6 @@ from peyvand.sales.schemas import (
     ProductPage,
     ProductPatch,
 )
-from peyvand.sales.services import ConflictError
 
 products_router = Router(tags=["sales"])
 pipelines_router = Router(tags=["sales"])
@@ -51,14 +49,6 @@ _CONFLICT = {
 _MANAGERS_ONLY = {
     "responses": {403: {"description": "Only managers and administrators keep the catalogue (`forbidden`).", **_ERROR}}
 }
-
-
-def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
-    """409 in the API's one error shape; `fields.version` says which version the deal is at now."""
-    from peyvand.core.api import error_response  # not at the top: core.api imports this module's routers
-
-    message = _("The deal is now at version %(version)s.") % {"version": exc.current_version}
-    return error_response(request, status=409, code="conflict", message=exc.message, fields={"version": [message]})
 
 
 # --- products ---------------------------------------------------------------------------------------------
@@ -176,10 +166,7 @@ def deal_update(request: AuthedRequest, deal_id: int, payload: DealPatch) -> Any
     deal = selectors.deal_get(user=request.auth, pk=deal_id)
     data = payload.model_dump(exclude_unset=True)
     version = data.pop("version")
-    try:
-        services.deal_update(deal=deal, by=request.auth, version=version, data=data)
-    except ConflictError as exc:
-        return _conflict(request, exc)
+    services.deal_update(deal=deal, by=request.auth, version=version, data=data)
     return selectors.deal_get(user=request.auth, pk=deal_id)
 
 
@@ -191,10 +178,7 @@ def deal_update(request: AuthedRequest, deal_id: int, payload: DealPatch) -> Any
 )
 def deal_move(request: AuthedRequest, deal_id: int, payload: DealMove) -> Any:
     deal = selectors.deal_get(user=request.auth, pk=deal_id)
-    try:
-        services.deal_move(deal=deal, by=request.auth, **payload.model_dump())
-    except ConflictError as exc:
-        return _conflict(request, exc)
+    services.deal_move(deal=deal, by=request.auth, **payload.model_dump())
     return selectors.deal_get(user=request.auth, pk=deal_id)
 
 

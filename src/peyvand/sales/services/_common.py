@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Role, User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
+from peyvand.core.errors import ConflictError
 from peyvand.core.jalali import parse_date
 from peyvand.core.text import clean_text
 
@@ -21,17 +22,19 @@ from peyvand.core.text import clean_text
 # amounts (a board column, a forecast) still fits the 64-bit integers the databases add them up in.
 MAX_AMOUNT = 10**15
 
-
-class ConflictError(Exception):
-    """The record changed since the caller read it: their write would overwrite someone else's.
-
-    The API answers it with 409 `conflict`; the caller reads the record again and retries.
-    """
-
-    def __init__(self, message: str, *, current_version: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.current_version = current_version
+__all__ = [
+    "MAX_AMOUNT",
+    "ConflictError",
+    "Errors",
+    "check_money",
+    "clean_date",
+    "clean_line",
+    "clean_moment",
+    "clean_people",
+    "max_length",
+    "require_catalogue_editor",
+    "unknown_fields",
+]
 
 
 class Errors:

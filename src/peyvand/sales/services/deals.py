@@ -211,10 +211,15 @@ def deal_update(*, deal: Deal, by: User, version: int, data: Mapping[str, Any]) 
             errors=errors,
         )
         errors.raise_if_any()
+    fields = list(values)
+    if "next_step_due_at" in values and values["next_step_due_at"] != deal.next_step_due_at:
+        # A new due time is a new promise: its overdue reminder is owed again.
+        values["next_step_reminded_at"] = None
+        fields.append("next_step_reminded_at")
     for field, value in values.items():
         setattr(deal, field, value)
     # Every accepted write moves the version on, even one that changes nothing: the caller asked to write.
-    return _save_versioned(deal, version=version, fields=list(values))
+    return _save_versioned(deal, version=version, fields=fields)
 
 
 @transaction.atomic
