@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-def owner_field(related_name: str) -> models.ForeignKey:
+def owner_field(related_name: str) -> models.ForeignKey[Any, Any]:
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -19,7 +21,7 @@ def owner_field(related_name: str) -> models.ForeignKey:
     )
 
 
-def team_field(related_name: str) -> models.ForeignKey:
+def team_field(related_name: str) -> models.ForeignKey[Any, Any]:
     return models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team"),
@@ -31,7 +33,7 @@ def team_field(related_name: str) -> models.ForeignKey:
     )
 
 
-def created_by_field() -> models.ForeignKey:
+def created_by_field() -> models.ForeignKey[Any, Any]:
     return models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
