@@ -1,17 +1,22 @@
-"""Writes for staff, teams and API tokens."""
+"""Writes for staff, teams, API tokens and staff notifications."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.accounts.models import ApiToken, Role, Team, User
+from peyvand.accounts.models import ApiToken, Notification, Role, Team, User
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "pv_"  # noqa: S105 - a public marker that makes leaked tokens easy to scan for
 
@@ -117,3 +122,64 @@ def api_token_authenticate(token: str) -> User | None:
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
+
+
+# --- notifications ----------------------------------------------------------------------------------------
+
+
+def _absolute(url: str) -> str:
+    """A site path as a link an e-mail reader can follow: PEYVAND_SITE_URL in front when the site sets one,
+    otherwise the path itself (still readable, and right for anyone who knows the site's address)."""
+    base = str(getattr(settings, "PEYVAND_SITE_URL", "") or "").rstrip("/")
+    if not url or url.startswith(("http://", "https://")) or not base:
+        return url
+    return base + (url if url.startswith("/") else "/" + url)
+
+
+def notify_user(
+    *, user: User, kind: str, title: str, body: str = "", url: str = "", email: bool = False
+) -> Notification:
+    """Tell one member of staff something, in the page (the bell) and, with `email`, by e-mail too.
+
+    The in-page notice is written first and always stays: an e-mail that cannot be sent (no address, the mail
+    server down) is logged and leaves `emailed_at` empty, so a reminder is never lost with its e-mail.
+    """
+    fields = Notification._meta
+    notification = Notification.objects.create(
+        user=user,
+        kind=kind[: fields.get_field("kind").max_length],
+        title=title.strip()[: fields.get_field("title").max_length],
+        body=body.strip(),
+        url=url[: fields.get_field("url").max_length],
+    )
+    address = (user.email or "").strip()
+    if email and address and user.is_active:
+        text = notification.body
+        if url:
+            text = (text + "\n\n" if text else "") + _absolute(url)
+        try:
+            send_mail(" ".join(notification.title.split()), text, None, [address], fail_silently=False)
+        except Exception:
+            # Any failure of the mail server or the connection; the notice in the page is what counts.
+            logger.exception("E-mailing notification %s to user %s failed", notification.pk, user.pk)
+        else:
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at", "updated_at"])
+    return notification
+
+
+def notification_mark_read(*, notification: Notification, by: User) -> Notification:
+    """Mark one of the caller's own notifications read (reading it again keeps the first time)."""
+    if notification.user_id != by.pk:
+        # Someone else's notice does not exist for the caller.
+        raise Notification.DoesNotExist
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, by: User) -> int:
+    """Mark every unread notification of the caller read; returns how many were."""
+    now = timezone.now()
+    return Notification.objects.filter(user=by, read_at__isnull=True).update(read_at=now, updated_at=now)

@@ -1,5 +1,5 @@
 """`peyvand worker`: run queued background tasks (imports, scans, sending) until stopped, queueing the
-periodic ones (the duplicate scan) when they are due."""
+periodic ones (the duplicate scan, the reminders) when they are due."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 from django_tasks_db.utils import is_locked_database_exception
 
 from peyvand.customers.duplicates import duplicate_scan_schedule
+from peyvand.sales.tasks import reminders_schedule
 
 logger = logging.getLogger("peyvand.worker")
 
@@ -25,41 +27,65 @@ CHECK_SECONDS = 60.0
 
 
 class Schedule:
-    """Queues periodic work when it is due. A worker checks it on start and then once a minute from a thread
-    of its own, because the database worker's loop has no hook and is busy for as long as a task runs."""
+    """Queues periodic work when it is due. A worker checks it on start and then every so often from a thread
+    of its own, because the database worker's loop has no hook and is busy for as long as a task runs.
+
+    The duplicate scan is checked once a minute; the reminders every PEYVAND_REMINDER_CHECK_SECONDS (a minute
+    by default), each on its own clock.
+    """
 
     def __init__(self, *, backend_name: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.backend_name = backend_name
         self.clock = clock
-        self.last_check: float | None = None
+        self.reminder_seconds = float(settings.PEYVAND_REMINDER_CHECK_SECONDS)
+        self.last_checks: dict[str, float] = {}
 
-    def tick(self) -> bool:
-        """Queue what is due unless this worker checked within the last minute; returns whether it checked."""
-        now = self.clock()
-        if self.last_check is not None and now - self.last_check < CHECK_SECONDS:
+    @property
+    def wait_seconds(self) -> float:
+        """How long the thread sleeps between ticks: the shorter of the two intervals."""
+        return min(CHECK_SECONDS, self.reminder_seconds)
+
+    def _due(self, name: str, interval: float, now: float) -> bool:
+        last = self.last_checks.get(name)
+        if last is not None and now - last < interval:
             return False
-        self.last_check = now
+        self.last_checks[name] = now
+        return True
+
+    def _check(self, what: str, queue: Callable[..., object]) -> None:
         try:
-            duplicate_scan_schedule(backend=self.backend_name)
+            queue(backend=self.backend_name)
         except OperationalError as exc:
             if not is_locked_database_exception(exc):
-                logger.exception("Checking whether the duplicate scan is due failed")
+                logger.exception("Checking whether the %s is due failed", what)
             else:
                 # SQLite is busy with another writer (an import, the scan itself): the next check tries again.
-                logger.info("The database is busy; whether the duplicate scan is due is checked again later.")
+                logger.info("The database is busy; whether the %s is due is checked again later.", what)
         except Exception:
             # A failed check must neither end the schedule for the worker's lifetime nor stop the queue running.
-            logger.exception("Checking whether the duplicate scan is due failed")
-        return True
+            logger.exception("Checking whether the %s is due failed", what)
+
+    def tick(self) -> bool:
+        """Queue what is due unless this worker checked it within its interval; returns whether it checked
+        anything. The functions are looked up at each tick, so a test can replace them."""
+        now = self.clock()
+        checked = False
+        if self._due("duplicate scan", CHECK_SECONDS, now):
+            self._check("duplicate scan", duplicate_scan_schedule)
+            checked = True
+        if self._due("reminders", self.reminder_seconds, now):
+            self._check("reminder run", reminders_schedule)
+            checked = True
+        return checked
 
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 self.tick()
             finally:
-                # The thread's own connection is not held between checks a minute apart.
+                # The thread's own connection is not held between checks.
                 connection.close()
-            stop.wait(CHECK_SECONDS)
+            stop.wait(self.wait_seconds)
 
     def start(self) -> threading.Event:
         """Check in a daemon thread (it ends with the worker); set the returned event to stop it earlier."""
@@ -72,7 +98,8 @@ class Schedule:
 class Command(DatabaseWorker):
     help = (
         "Run Peyvand's background tasks from the database queue (start one or more beside the web server); "
-        "also queues the periodic duplicate scan every PEYVAND_DUPLICATE_SCAN_HOURS."
+        "also queues the periodic duplicate scan every PEYVAND_DUPLICATE_SCAN_HOURS and the reminders every "
+        "PEYVAND_REMINDER_CHECK_SECONDS."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
