@@ -217,6 +217,8 @@ PEYVAND_VAT_RATE_BP = env_int("PEYVAND_VAT_RATE_BP", 1000, minimum=0)
 # Reminders: an activity's default lead time, and how often the worker looks for reminders to send.
 PEYVAND_REMINDER_MINUTES = env_int("PEYVAND_REMINDER_MINUTES", 15, minimum=0)
 PEYVAND_REMINDER_CHECK_SECONDS = env_int("PEYVAND_REMINDER_CHECK_SECONDS", 60, minimum=5)
+# The address staff open the site at (https://crm.example.ir): links in e-mails are made absolute with it.
+PEYVAND_SITE_URL = env_str("PEYVAND_SITE_URL", "").rstrip("/")
 # The company as printed on quotes and invoices.
 PEYVAND_COMPANY_NAME = env_str("PEYVAND_COMPANY_NAME", "پیوند")
 PEYVAND_COMPANY_DETAILS = env_str("PEYVAND_COMPANY_DETAILS", "")

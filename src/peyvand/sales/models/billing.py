@@ -144,6 +144,7 @@ class Quote(DocumentTotals):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     sent_to = models.CharField(_("sent to"), max_length=254, blank=True)
     decided_at = models.DateTimeField(_("accepted or rejected at"), null=True, blank=True)
+    rejected_reason = models.TextField(_("reason rejected"), blank=True, editable=False)
     owner = owner_field("owned_quotes")
     team = team_field("quotes")
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -269,6 +270,7 @@ class Invoice(DocumentTotals):
     # the overdue list are read without adding payments up.
     paid_total = models.BigIntegerField(_("paid (Rial)"), default=0)
     notes = models.TextField(_("notes"), blank=True)
+    cancelled_reason = models.TextField(_("reason cancelled"), blank=True, editable=False)
     owner = owner_field("owned_invoices")
     team = team_field("invoices")
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

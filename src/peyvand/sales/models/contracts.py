@@ -45,6 +45,8 @@ class Contract(TimeStampedModel):
         "self", verbose_name=_("renews"), null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal"
     )
     terms = models.TextField(_("terms"), blank=True)
+    terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True, editable=False)
+    termination_reason = models.TextField(_("reason terminated"), blank=True, editable=False)
     signed_at = models.DateField(_("signed on"), null=True, blank=True)
     owner = owner_field("owned_contracts")
     team = team_field("contracts")
