@@ -253,6 +253,23 @@ def test_the_deal_list_filters_by_pipeline_stage_owner_and_status(
     assert listed(pipeline=stages["won"].pipeline_id, status="lost") == set()
 
 
+def test_the_customer_page_lists_the_customers_deals_in_the_readers_scope(agent_a, agent_b, customer_a, make_deal):
+    other = CustomerFactory(team=customer_a.team, owner=agent_a)
+    open_deal = make_deal(customer=customer_a, title="ارتقای شبکه", amount=5_000_000)
+    won = make_deal(customer=customer_a, title="پشتیبانی سالانه", stage="won", closed_at=timezone.now())
+    elsewhere = make_deal(customer=other, title="معاملهٔ دیگر")
+    page = client_for(agent_a).get(reverse("customers:detail", args=[customer_a.pk])).content.decode()
+    section = page[page.index('id="customer-deals"') :]
+    section = section[: section.index("</section>")]
+    assert set(re.findall(r'data-deal-id="(\d+)"', section)) == {str(open_deal.pk), str(won.pk)}
+    assert str(elsewhere.pk) not in section
+    # The list it links to shows that customer's deals only.
+    listed = client_for(agent_a).get(reverse("sales:deals"), {"customer": customer_a.pk}).content.decode()
+    assert {int(pk) for pk in re.findall(r'href="/sales/deals/(\d+)/"', listed)} == {open_deal.pk, won.pk}
+    # Another team's agent does not get the page at all.
+    assert client_for(agent_b).get(reverse("customers:detail", args=[customer_a.pk])).status_code == 404
+
+
 def test_the_deal_list_is_paginated(agent_a, customer_a, make_deal, settings):
     settings.PEYVAND_PAGE_SIZE = 2
     deals = [make_deal(customer=customer_a) for _ in range(3)]

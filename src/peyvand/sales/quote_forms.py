@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
@@ -138,7 +139,7 @@ class QuoteForm(ServiceErrorsForm):
 
 class QuoteSendForm(ServiceErrorsForm):
     to = forms.CharField(
-        label=_("to"),
+        label=pgettext_lazy("e-mail recipient", "to"),
         max_length=254,
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "email"}),
         help_text=_("Several addresses may be separated by commas."),

@@ -138,6 +138,7 @@ class DealFilters:
     pipeline: int | None = None
     stage: int | None = None
     owner: int | None = None
+    customer: int | None = None
     status: str = ""
     cursor: str = ""
 
@@ -148,17 +149,22 @@ class DealFilters:
             pipeline=query_int(params, "pipeline"),
             stage=query_int(params, "stage"),
             owner=query_int(params, "owner"),
+            customer=query_int(params, "customer"),
             status=status if status in StageOutcome.values else "",
             cursor=(params.get("cursor") or "").strip()[:500],
         )
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.pipeline or self.stage or self.owner or self.status)
+        return bool(self.pipeline or self.stage or self.owner or self.customer or self.status)
 
     def where(self) -> Q:
         return selectors.deal_filter(
-            pipeline_id=self.pipeline, stage_id=self.stage, owner_id=self.owner, status=self.status or None
+            pipeline_id=self.pipeline,
+            stage_id=self.stage,
+            owner_id=self.owner,
+            customer_id=self.customer,
+            status=self.status or None,
         )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import template
+from django.db.models import Count, F, Sum
 from django.urls import ResolverMatch
 from django.utils import timezone
 
 from peyvand.sales.models import Deal
+from peyvand.sales.selectors import deals_visible_to
 
 register = template.Library()
 
@@ -52,3 +54,25 @@ def sales_menu_area(match: ResolverMatch | None) -> str:
         return ""
     name = match.url_name or ""
     return next((area for prefix, area in _MENU_AREAS if name.startswith(prefix)), "")
+
+
+CUSTOMER_DEALS_SHOWN = 8
+
+
+@register.simple_tag(takes_context=True)
+def customer_deals(context: template.Context, customer: object) -> dict[str, object]:
+    """The customer's deals on the 360° page, in the reader's scope: open ones first (soonest expected close),
+    then the latest closed; with the count and sum of the open ones."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    pk = getattr(customer, "pk", None)
+    if user is None or not getattr(user, "is_authenticated", False) or pk is None:
+        return {"deals": [], "open_count": 0, "open_amount": 0}
+    deals = deals_visible_to(user).filter(customer_id=pk)
+    totals = deals.filter(closed_at__isnull=True).aggregate(count=Count("id"), amount=Sum("amount"))
+    shown = list(
+        deals.select_related("stage").order_by(
+            F("closed_at").desc(nulls_first=True), F("expected_close_date").asc(nulls_last=True), "-id"
+        )[:CUSTOMER_DEALS_SHOWN]
+    )
+    return {"deals": shown, "open_count": totals["count"] or 0, "open_amount": totals["amount"] or 0}
