@@ -3,11 +3,13 @@ the order's total, due dates, the overdue list, cancelling, and the scope (anoth
 
 import datetime as dt
 
+import pypdfium2 as pdfium
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from peyvand.core.money import format_money
 from peyvand.customers.models import Interaction
 from peyvand.sales.models import Invoice
 from peyvand.sales.services.invoices import (
@@ -163,6 +165,27 @@ def test_the_overdue_list(api_client, agent_a, customer_a):
     assert not_overdue == {paid_late.pk, due_today.pk}
     paid = client.get("/api/v1/invoices?status=paid").json()["items"]
     assert [row["id"] for row in paid] == [paid_late.pk]
+
+
+def test_the_invoice_prints_as_a_persian_pdf_with_its_balance(api_client, agent_a, agent_b, order):
+    invoice = invoice_create_from_order(order=order, by=agent_a)
+    payment_record(invoice=invoice, by=agent_a, amount=200_000, method="cash")
+    response = api_client(agent_a).get(f"/api/v1/invoices/{invoice.pk}/pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    document = pdfium.PdfDocument(response.content)
+    try:
+        text = document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert invoice.number in text
+    # (Text taken back out of a PDF splits the lam-alef ligature of «کالا»: words without it are compared.)
+    for words in ("صورتحساب فروش", "سررسید", "مانده", "سرور"):
+        assert words in text, words
+    # The balance as printed: the total less the payment, in Persian digits.
+    invoice.refresh_from_db()
+    assert format_money(invoice.balance, unit="rial", lang="fa").split()[0] in text
+    assert api_client(agent_b).get(f"/api/v1/invoices/{invoice.pk}/pdf").status_code == 404
 
 
 def test_another_teams_agent_gets_404_for_an_invoice(api_client, agent_a, agent_b, order):

@@ -154,6 +154,22 @@ def invoice_get(request: AuthedRequest, invoice_id: int) -> Any:
     return selectors.invoice_get(user=request.auth, pk=invoice_id)
 
 
+@invoices_router.get(
+    "/{int:invoice_id}/pdf",
+    response={200: None},
+    summary="The invoice as a printable PDF (Persian or English, by the request's language)",
+    openapi_extra={"responses": {200: {"description": "the PDF", "content": {"application/pdf": {}}}}},
+)
+def invoice_pdf(request: AuthedRequest, invoice_id: int) -> HttpResponse:
+    from peyvand.sales.pdf import invoice_pdf as render
+    from peyvand.sales.pdf import invoice_pdf_filename
+
+    invoice = selectors.invoice_get(user=request.auth, pk=invoice_id)
+    response = HttpResponse(render(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
+    return response
+
+
 @invoices_router.post(
     "/{int:invoice_id}/cancel",
     response=InvoiceOut,

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("invoices/new/", views.invoice_create, name="invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/cancel/", views.invoice_cancel, name="invoice_cancel"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/payments/", views.payment_add, name="payment_add"),
     path("payments/<int:pk>/cheque-status/", views.cheque_status, name="cheque_status"),
     path("customers/ranking/", views.customer_ranking, name="customer_ranking"),

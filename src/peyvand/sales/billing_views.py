@@ -392,6 +392,22 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice as a PDF, in the page's language unless ?lang=fa or ?lang=en asks for the other."""
+    from peyvand.sales.pdf import invoice_pdf as render_pdf
+    from peyvand.sales.pdf import invoice_pdf_filename
+
+    invoice = _invoice_or_404(request, pk)
+    lang = request.GET.get("lang")
+    response = HttpResponse(
+        render_pdf(invoice, lang=lang if lang in ("fa", "en") else None), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
+    return response
+
+
+@login_required
 @require_POST
 def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice_or_404(request, pk)

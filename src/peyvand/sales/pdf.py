@@ -32,6 +32,9 @@ __all__ = [
     "DocumentPDFError",
     "PrintedDocument",
     "font_paths",
+    "invoice_document",
+    "invoice_pdf",
+    "invoice_pdf_filename",
     "quote_document",
     "quote_pdf",
     "quote_pdf_filename",
@@ -77,6 +80,13 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "صفحه {page} از {pages}",
         "draft": "پیش‌نویس",
         "superseded": "جایگزین‌شده با ویرایش بعدی",
+        "invoice": "صورتحساب فروش کالا و خدمات",
+        "due_date": "سررسید",
+        "order": "سفارش",
+        "paid": "پرداخت‌شده",
+        "balance": "مانده",
+        "cancelled": "ابطال‌شده",
+        "remarks": "توضیحات",
     },
     "en": {
         "quote": "Quotation",
@@ -112,6 +122,13 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Page {page} of {pages}",
         "draft": "Draft",
         "superseded": "Superseded by a later revision",
+        "invoice": "Invoice",
+        "due_date": "Due date",
+        "order": "Order",
+        "paid": "Paid",
+        "balance": "Balance",
+        "cancelled": "Cancelled",
+        "remarks": "Notes",
     },
 }
 
@@ -556,18 +573,7 @@ def quote_document(quote: Any, *, lang: str | None = None) -> PrintedDocument:
     # The title goes first in the customer's block: it says what the proposal is for.
     if quote.title:
         customer.insert(0, (labels["subject"], _text(quote.title, chosen)))
-    lines = [
-        PrintedLine(
-            description=_text(line.description, chosen),
-            quantity=line.quantity,
-            unit=line.unit,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            discount_amount=line.discount_amount,
-            net_amount=line.net_amount,
-        )
-        for line in quote.lines.order_by("position", "id")
-    ]
+    lines = _printed_lines(quote.lines, chosen)
     return PrintedDocument(
         title=labels["quote"],
         number=quote.display_number,
@@ -595,3 +601,58 @@ def quote_pdf_filename(quote: Any) -> str:
     """Q-1405-00042-r2.pdf: ASCII only, so that every mail program and browser keeps it."""
     suffix = f"-r{quote.revision}" if quote.revision > 1 else ""
     return f"{quote.number}{suffix}.pdf"
+
+
+def _printed_lines(lines: Any, lang: str) -> list[PrintedLine]:
+    return [
+        PrintedLine(
+            description=_text(line.description, lang),
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            discount_amount=line.discount_amount,
+            net_amount=line.net_amount,
+        )
+        for line in lines.order_by("position", "id")
+    ]
+
+
+def invoice_document(invoice: Any, *, lang: str | None = None) -> PrintedDocument:
+    """An Invoice as a printed document (صورتحساب فروش کالا و خدمات): its lines and totals as issued, the due date,
+    and what has been paid and what is left at the moment it is printed."""
+    chosen = _lang(lang)
+    labels = LABELS[chosen]
+    facts = [
+        (labels["date"], format_date(invoice.issue_date, chosen)),
+        (labels["due_date"], format_date(invoice.due_date, chosen)),
+    ]
+    if invoice.order_id:
+        facts.append((labels["order"], invoice.order.number))
+    facts.append((labels["paid"], _amount(invoice.paid_total, chosen)))
+    facts.append((labels["balance"], _amount(invoice.balance, chosen)))
+    return PrintedDocument(
+        title=labels["invoice"],
+        number=invoice.number,
+        facts=facts,
+        customer=_customer_block(invoice.customer, chosen),
+        lines=_printed_lines(invoice.lines, chosen),
+        gross_total=invoice.gross_total,
+        discount_total=invoice.discount_total,
+        net_total=invoice.net_total,
+        vat_rate_bp=invoice.vat_rate_bp,
+        vat_total=invoice.vat_total,
+        total=invoice.total,
+        lang=chosen,
+        # An invoice's notes are not a proposal's technical reasons: printed under a plain heading.
+        sections=[(labels["remarks"], invoice.notes)] if invoice.notes else [],
+        stamp=labels["cancelled"] if invoice.status == "cancelled" else "",
+    )
+
+
+def invoice_pdf(invoice: Any, *, lang: str | None = None) -> bytes:
+    return render_document(invoice_document(invoice, lang=lang))
+
+
+def invoice_pdf_filename(invoice: Any) -> str:
+    return f"{invoice.number}.pdf"
