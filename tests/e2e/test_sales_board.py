@@ -100,7 +100,7 @@ def test_an_agent_moves_deals_on_the_persian_board_by_mouse_and_keyboard(live_se
     _log_in(page, live_server, agent)
 
     # The navigation leads to the board.
-    page.click(".pv-nav-link:has-text('فروش')")
+    page.click(".pv-nav-link:has-text('معاملات')")
     page.wait_for_url(f"{live_server.url}/sales/deals/board/")
     assert page.locator("html").get_attribute("dir") == "rtl"
     columns = page.locator(".pv-column")
