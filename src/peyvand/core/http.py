@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
+from peyvand.core.pagination import Page
 
 
 class AuthedRequest(HttpRequest):
@@ -36,3 +40,43 @@ def query_int(params: Mapping[str, Any], name: str) -> int | None:
     not digits, or too long for a database id: 19 digits and more would overflow a 64-bit column)."""
     value = str(params.get(name) or "").strip()
     return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a keyset-paginated list as a page shows it: the rows, the cursor it was read from ("" on
+    the first page), and the query strings of the list's first page and of the next (the filters kept)."""
+
+    page: Page
+    cursor: str
+    first_query: str
+    next_query: str | None
+
+    def context(self) -> dict[str, Any]:
+        """What `_list_pager.html` and the list templates read."""
+        return {
+            "page": self.page,
+            "cursor": self.cursor,
+            "first_query": self.first_query,
+            "next_query": self.next_query,
+        }
+
+
+def list_page(request: HttpRequest, fetch: Callable[[str | None], Page]) -> ListPage:
+    """The page the request's `cursor` points at, read by `fetch(cursor)`. A cursor that no longer works (from
+    an old link, or forged) gives the first page with a notice instead of an error page."""
+    cursor = (request.GET.get("cursor") or "").strip()[:500]
+    try:
+        page = fetch(cursor or None)
+    except ValidationError:
+        messages.warning(request, _("That page link has expired; showing the first page."))
+        cursor = ""
+        page = fetch(None)
+    first = request.GET.copy()
+    first.pop("cursor", None)
+    next_query = None
+    if page.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = page.next_cursor
+        next_query = params.urlencode()
+    return ListPage(page=page, cursor=cursor, first_query=first.urlencode(), next_query=next_query)

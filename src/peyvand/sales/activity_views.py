@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peyvand.accounts.models import Notification, User
 from peyvand.accounts.selectors import users_visible_to
 from peyvand.accounts.services import notification_mark_read, notifications_mark_all_read
-from peyvand.core.http import current_user, query_int
+from peyvand.core.http import current_user, list_page, query_int
 from peyvand.core.jalali import JALALI_MONTHS, parse_date
 from peyvand.core.text import is_persian
 from peyvand.customers.selectors import customers_visible_to
@@ -321,27 +321,13 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     unread = request.GET.get("unread") == "1"
-    cursor = (request.GET.get("cursor") or "").strip()[:500]
-    try:
-        page = selectors.notification_list(user=user, unread=unread, cursor=cursor or None, limit=50)
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        cursor = ""
-        page = selectors.notification_list(user=user, unread=unread, limit=50)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
-    first = request.GET.copy()
-    first.pop("cursor", None)
+    listing = list_page(
+        request, lambda cursor: selectors.notification_list(user=user, unread=unread, cursor=cursor, limit=50)
+    )
     context = {
-        "page": page,
+        **listing.context(),
         "unread_only": unread,
         "unread": selectors.unread_count(user),
-        "cursor": cursor,
-        "next_query": next_query,
-        "first_query": first.urlencode(),
     }
     return render(request, "sales/notifications.html", context)
 

@@ -3,7 +3,7 @@ team's order or invoice answers 404, like one that does not exist."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peyvand.accounts.models import Role, User
 from peyvand.accounts.selectors import users_visible_to
-from peyvand.core.http import current_user, query_int
+from peyvand.core.http import current_user, list_page, query_int
 from peyvand.core.jalali import parse_date
 from peyvand.core.money import format_money
-from peyvand.core.pagination import Page
 from peyvand.customers.models import Customer
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.sales import billing_selectors as selectors
@@ -70,17 +69,6 @@ def _date(params: QueryDict, name: str) -> Any:
         return parse_date(text)
     except (ValueError, TypeError):
         return None
-
-
-def _page_queries(request: HttpRequest, page: Page) -> dict[str, Any]:
-    first = request.GET.copy()
-    first.pop("cursor", None)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
-    return {"next_query": next_query, "first_query": first.urlencode()}
 
 
 def _owners(user: User) -> QuerySet[User]:
@@ -131,20 +119,15 @@ def order_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = OrderFilters.from_query(request.GET)
     where = filters.where(request.GET)
-    try:
-        page = selectors.order_list(
-            user=user, where=where, cursor=filters.cursor or None, limit=settings.PEYVAND_PAGE_SIZE
-        )
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        filters = replace(filters, cursor="")
-        page = selectors.order_list(user=user, where=where, limit=settings.PEYVAND_PAGE_SIZE)
+    listing = list_page(
+        request,
+        lambda cursor: selectors.order_list(user=user, where=where, cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE),
+    )
     context = {
-        "page": page,
+        **listing.context(),
         "filters": filters,
         "owners": _owners(user),
         "statuses": OrderStatus.choices,
-        **_page_queries(request, page),
     }
     return render(request, "sales/order_list.html", context)
 
@@ -305,23 +288,17 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = InvoiceFilters.from_query(request.GET)
     where = filters.where(request.GET)
-    try:
-        page = selectors.invoice_list(
-            user=user,
-            where=where,
-            order=filters.order(),
-            cursor=filters.cursor or None,
-            limit=settings.PEYVAND_PAGE_SIZE,
-        )
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        filters = replace(filters, cursor="")
-        page = selectors.invoice_list(user=user, where=where, order=filters.order(), limit=settings.PEYVAND_PAGE_SIZE)
+    listing = list_page(
+        request,
+        lambda cursor: selectors.invoice_list(
+            user=user, where=where, order=filters.order(), cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE
+        ),
+    )
     tab_query = request.GET.copy()
     tab_query.pop("cursor", None)
     tab_query.pop("tab", None)
     context = {
-        "page": page,
+        **listing.context(),
         "filters": filters,
         "owners": _owners(user),
         "statuses": InvoiceStatus.choices,
@@ -334,7 +311,6 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         # Cheques to take to the bank this week (or already due and not yet cleared).
         "cheques_due": selectors.cheques_due(user=user, days=CHEQUE_DAYS, limit=20),
         "cheque_days": CHEQUE_DAYS,
-        **_page_queries(request, page),
     }
     return render(request, "sales/invoice_list.html", context)
 
@@ -480,12 +456,10 @@ def _can_recompute(user: User) -> bool:
 @require_GET
 def customer_ranking(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    cursor = (request.GET.get("cursor") or "").strip()[:500]
-    try:
-        page = selectors.customer_ranking(user=user, cursor=cursor or None, limit=settings.PEYVAND_PAGE_SIZE)
-    except ValidationError:
-        cursor = ""
-        page = selectors.customer_ranking(user=user, limit=settings.PEYVAND_PAGE_SIZE)
+    listing = list_page(
+        request, lambda cursor: selectors.customer_ranking(user=user, cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE)
+    )
+    page = listing.page
     rows = [
         {
             "value": row,
@@ -496,12 +470,10 @@ def customer_ranking(request: HttpRequest) -> HttpResponse:
     ]
     computed_at = max((row.computed_at for row in page.items), default=None)
     context = {
-        "page": page,
+        **listing.context(),
         "rows": rows,
-        "cursor": cursor,
         "computed_at": computed_at,
         "can_recompute": _can_recompute(user),
-        **_page_queries(request, page),
     }
     return render(request, "sales/customer_ranking.html", context)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peyvand.accounts.models import Role, User
 from peyvand.core.downloads import file_download
-from peyvand.core.http import current_user, query_int
+from peyvand.core.http import current_user, list_page, query_int
 from peyvand.customers.models import Customer
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.sales import contract_selectors as selectors
@@ -91,28 +91,17 @@ class ContractFilters:
 def contract_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = ContractFilters.from_query(request.GET)
-    try:
-        page = selectors.contract_list(
-            user=user, where=filters.where(), cursor=filters.cursor or None, limit=settings.PEYVAND_PAGE_SIZE
-        )
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        filters = replace(filters, cursor="")
-        page = selectors.contract_list(user=user, where=filters.where(), limit=settings.PEYVAND_PAGE_SIZE)
-    first = request.GET.copy()
-    first.pop("cursor", None)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
+    listing = list_page(
+        request,
+        lambda cursor: selectors.contract_list(
+            user=user, where=filters.where(), cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE
+        ),
+    )
     customer = customers_visible_to(user).filter(pk=filters.customer).first() if filters.customer else None
     context = {
-        "page": page,
+        **listing.context(),
         "filters": filters,
         "customer": customer,
-        "next_query": next_query,
-        "first_query": first.urlencode(),
         "statuses": ContractStatus.choices,
         "ending_choices": ENDING_CHOICES,
         "today": timezone.localdate(),

@@ -4,7 +4,7 @@ lead selectors and services."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peyvand.accounts.selectors import users_visible_to
-from peyvand.core.http import current_user, query_int
+from peyvand.core.http import current_user, list_page, query_int
 from peyvand.core.jalali import parse_date
 from peyvand.sales import lead_selectors
 from peyvand.sales.lead_forms import LeadConvertForm, LeadForm, LeadImportForm, LeadStatusForm
@@ -94,28 +94,17 @@ class LeadFilters:
 def lead_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = LeadFilters.from_query(request.GET)
-    try:
-        page = lead_selectors.lead_list(
-            user=user, where=filters.where(), cursor=filters.cursor or None, limit=settings.PEYVAND_PAGE_SIZE
-        )
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        filters = replace(filters, cursor="")
-        page = lead_selectors.lead_list(user=user, where=filters.where(), limit=settings.PEYVAND_PAGE_SIZE)
-    first = request.GET.copy()
-    first.pop("cursor", None)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
+    listing = list_page(
+        request,
+        lambda cursor: lead_selectors.lead_list(
+            user=user, where=filters.where(), cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE
+        ),
+    )
     context = {
-        "page": page,
+        **listing.context(),
         "filters": filters,
         "filter_from": request.GET.get("from", "")[:20],
         "filter_to": request.GET.get("to", "")[:20],
-        "next_query": next_query,
-        "first_query": first.urlencode(),
         "owners": users_visible_to(user).order_by("first_name", "last_name", "username"),
         "statuses": LeadStatus.choices,
         "sources": LeadSource.choices,

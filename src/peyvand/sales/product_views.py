@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peyvand.accounts.models import Role, User
-from peyvand.core.http import current_user
+from peyvand.core.http import current_user, list_page
 from peyvand.sales import selectors, services
 from peyvand.sales.forms import ProductForm
 from peyvand.sales.models import Product, ProductKind
@@ -31,30 +31,17 @@ def product_list(request: HttpRequest) -> HttpResponse:
     text = (request.GET.get("q") or "").strip()[:200]
     kind = request.GET.get("kind", "")
     kind = kind if kind in ProductKind.values else ""
-    cursor = (request.GET.get("cursor") or "").strip()[:500]
-    try:
-        page = selectors.product_list(
-            text=text, kind=kind or None, cursor=cursor or None, limit=settings.PEYVAND_PAGE_SIZE
-        )
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        cursor = ""
-        page = selectors.product_list(text=text, kind=kind or None, limit=settings.PEYVAND_PAGE_SIZE)
-    first = request.GET.copy()
-    first.pop("cursor", None)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
+    listing = list_page(
+        request,
+        lambda cursor: selectors.product_list(
+            text=text, kind=kind or None, cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE
+        ),
+    )
     context = {
-        "page": page,
+        **listing.context(),
         "q": text,
         "kind": kind,
         "kinds": ProductKind.choices,
-        "cursor": cursor,
-        "next_query": next_query,
-        "first_query": first.urlencode(),
         "can_edit": may_edit_catalogue(current_user(request)),
     }
     return render(request, "sales/product_list.html", context)

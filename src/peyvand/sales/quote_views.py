@@ -3,7 +3,7 @@ by e-mail, the PDF, and the customer's answer. Thin views over the quote selecto
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peyvand.accounts.selectors import users_visible_to
 from peyvand.core.forms import date_input_text
-from peyvand.core.http import current_user, query_int
+from peyvand.core.http import current_user, list_page, query_int
 from peyvand.core.words import number_to_words
 from peyvand.customers.models import Customer
 from peyvand.customers.selectors import customers_visible_to
@@ -89,28 +89,17 @@ class QuoteFilters:
 def quote_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = QuoteFilters.from_query(request.GET)
-    try:
-        page = selectors.quote_list(
-            user=user, where=filters.where(), cursor=filters.cursor or None, limit=settings.PEYVAND_PAGE_SIZE
-        )
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        filters = replace(filters, cursor="")
-        page = selectors.quote_list(user=user, where=filters.where(), limit=settings.PEYVAND_PAGE_SIZE)
-    first = request.GET.copy()
-    first.pop("cursor", None)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
+    listing = list_page(
+        request,
+        lambda cursor: selectors.quote_list(
+            user=user, where=filters.where(), cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE
+        ),
+    )
     customer = customers_visible_to(user).filter(pk=filters.customer).first() if filters.customer else None
     context = {
-        "page": page,
+        **listing.context(),
         "filters": filters,
         "customer": customer,
-        "next_query": next_query,
-        "first_query": first.urlencode(),
         "owners": users_visible_to(user).order_by("first_name", "last_name", "username"),
         "statuses": STATUS_FILTERS,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peyvand.accounts.models import User
 from peyvand.accounts.selectors import users_visible_to
-from peyvand.core.http import current_user, query_int
+from peyvand.core.http import current_user, list_page, query_int
 from peyvand.customers.models import Customer, CustomerKind
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.sales import selectors, services
@@ -173,28 +173,17 @@ class DealFilters:
 def deal_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filters = DealFilters.from_query(request.GET)
-    try:
-        page = selectors.deal_list(
-            user=user, where=filters.where(), cursor=filters.cursor or None, limit=settings.PEYVAND_PAGE_SIZE
-        )
-    except ValidationError:
-        messages.warning(request, _("That page link has expired; showing the first page."))
-        filters = replace(filters, cursor="")
-        page = selectors.deal_list(user=user, where=filters.where(), limit=settings.PEYVAND_PAGE_SIZE)
-    prefetch_related_objects(page.items, "owner")
-    first = request.GET.copy()
-    first.pop("cursor", None)
-    next_query = None
-    if page.next_cursor:
-        params = request.GET.copy()
-        params["cursor"] = page.next_cursor
-        next_query = params.urlencode()
+    listing = list_page(
+        request,
+        lambda cursor: selectors.deal_list(
+            user=user, where=filters.where(), cursor=cursor, limit=settings.PEYVAND_PAGE_SIZE
+        ),
+    )
+    prefetch_related_objects(listing.page.items, "owner")
     pipelines = list(selectors.pipeline_list())
     context = {
-        "page": page,
+        **listing.context(),
         "filters": filters,
-        "next_query": next_query,
-        "first_query": first.urlencode(),
         "pipelines": pipelines,
         "stage_choices": [(stage, pipeline) for pipeline in pipelines for stage in pipeline.stages.all()],
         "several_pipelines": len(pipelines) > 1,
