@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Count
 from django.http import HttpRequest
@@ -25,6 +26,23 @@ def _fast_password_hashing():
     """The demo log-ins are hashed with Argon2 when the module seeds, so logging in must check Argon2."""
 
 
+SALES_DEMO_MODELS = (
+    "Payment",
+    "Invoice",
+    "Order",
+    "Quote",
+    "Contract",
+    "Activity",
+    "Lead",
+    "Target",
+    "Deal",
+    "Product",
+    "Competitor",
+    "DocumentSequence",
+    "CustomerValue",
+)
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seeded once for the module (Argon2 hashing is slow on purpose); each test still runs in a
@@ -33,6 +51,9 @@ def seeded(django_db_setup, django_db_blocker):
         out = StringIO()
         call_command("seed_demo", customers=300, seed=1, stdout=out, stderr=StringIO())
         yield out.getvalue()
+        # The demo's sales hold on to its customers (orders and invoices protect them): they go first.
+        for name in SALES_DEMO_MODELS:
+            apps.get_model("sales", name).objects.all().delete()
         Customer.objects.all().delete()
         Tag.objects.all().delete()
         User.objects.all().delete()
@@ -111,3 +132,8 @@ def test_it_adds_to_existing_data_without_clashing(seeded):
     assert User.objects.count() == len(PASSWORDS)
     numbers = list(CustomerPhone.objects.values_list("number", flat=True))
     assert len(set(numbers)) == len(numbers)
+
+
+def test_the_demo_comes_with_sales_leads_an_agenda_and_contracts(seeded):
+    for name in ("Order", "Invoice", "Deal", "Lead", "Activity", "Contract", "Target"):
+        assert apps.get_model("sales", name).objects.exists(), name

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from peyvand.sales import forecast_views
+
+urlpatterns: list[URLPattern] = [
+    path("forecast/", forecast_views.forecast_page, name="forecast"),
+]

@@ -10,6 +10,8 @@ from django.db import connection
 
 from peyvand.customers import demo, search_index
 from peyvand.customers.models import Customer
+from peyvand.sales import demo as sales_demo
+from peyvand.sales.demo_work import seed_sales_work
 
 
 class Command(BaseCommand):
@@ -56,6 +58,15 @@ class Command(BaseCommand):
             if customers
             else 0.0
         )
+        sales = sales_demo.seed_sales(
+            seed=seed,
+            staff=staff,
+            if_empty=True,
+            max_customers=min(customers, sales_demo.MAX_CUSTOMERS),
+            note=lambda text: self.stderr.write(f"  {text}"),
+        )
+        if sales is not None:  # leads, the agenda, contracts and targets go with the demo's own sales only
+            seed_sales_work(seed=seed, staff=staff, if_empty=True, note=lambda text: self.stderr.write(f"  {text}"))
         self.stdout.write(
             self.style.SUCCESS(f"Added {customers:,} customers in {seconds:.1f} s ({connection.vendor}).")
         )
