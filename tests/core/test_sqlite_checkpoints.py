@@ -115,7 +115,7 @@ def test_the_log_stays_under_its_limit_however_much_is_written(tmp_path, django_
                 cursor.execute("CREATE INDEX t_text ON t (text)")
             sizes = []
             with checkpoints_beside(db, every=0.01, limit=1_000_000) as log:
-                for batch in range(20):
+                for batch in range(40):
                     with db.cursor() as cursor:
                         cursor.execute("BEGIN")
                         rows = [(f"{batch:02d}{i:07d}" + "x" * 200,) for i in range(2000)]
@@ -126,11 +126,12 @@ def test_the_log_stays_under_its_limit_however_much_is_written(tmp_path, django_
                 assert log.restarts >= 4
             # Written from its start again once restarted: the file stays at the limit plus the few
             # transactions (~1 MB each here) the thread had not counted yet or that a checkpoint in progress
-            # held the restart off for; left to grow, it would reach ~20 MB.
-            assert max(sizes) < 8_000_000
+            # held the restart off for (more of them on a busy machine, where the thread runs late); left to
+            # grow, it would reach ~40 MB.
+            assert max(sizes) < 12_000_000
             assert os.path.getsize(f"{path}-wal") < 1_000_000
             with db.cursor() as cursor:
                 cursor.execute("SELECT COUNT(*) FROM t")
-                assert cursor.fetchone()[0] == 40_000
+                assert cursor.fetchone()[0] == 80_000
         finally:
             db.close()

@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -140,6 +140,22 @@ def test_the_recomputed_ranking_equals_the_floor_query(team_a, agent_a):
         live = customer_value(customer_id=row.customer_id)
         assert (live.revenue, live.cost, live.order_count) == (row.revenue, row.cost, row.order_count)
         assert live.last_purchase_at == row.last_purchase_at
+
+
+def test_recomputing_twice_keeps_the_rank_index_and_a_failure_keeps_the_old_ranking(team_a, agent_a, monkeypatch):
+    from peyvand.sales.services import customer_value as module
+
+    customer = CustomerFactory(team=team_a, owner=agent_a)
+    make_order(customer, net=500, cost=100, days_ago=1)
+    assert ranking_recompute() == ranking_recompute() == 1
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, CustomerValue._meta.db_table)
+    assert constraints[module.RANK_INDEX]["columns"] == ["rank"]
+    make_order(customer, net=700, cost=100, days_ago=0)
+    monkeypatch.setattr(module, "_aggregate_sql", lambda **_: "SELECT no_such_column FROM sales_order")
+    with pytest.raises(DatabaseError):
+        ranking_recompute()
+    assert list(CustomerValue.objects.values_list("revenue", "rank")) == [(500, 1)]
 
 
 def test_the_value_api_is_scoped_like_customers(api_client, agent_a, agent_b, customer_a):
