@@ -168,3 +168,16 @@ def test_the_date_validator_accepts_both_calendars_and_refuses_the_rest():
     with pytest.raises(ValidationError) as caught:
         validate_jalali_or_iso_date("1402/12/30")
     assert caught.value.code == "invalid_date"
+
+
+def test_a_range_of_local_days_leaves_far_off_bounds_open():
+    import datetime as _dt
+
+    from peyvand.core.jalali import local_days_q
+
+    # 1405/01/01 to 1405/01/01: the day in Tehran, as UTC bounds.
+    where = local_days_q("ordered_at", _dt.date(2026, 3, 21), _dt.date(2026, 3, 21))
+    bounds = dict(where.children)
+    assert bounds["ordered_at__gte"] == _dt.datetime(2026, 3, 20, 20, 30, tzinfo=_dt.UTC)
+    assert bounds["ordered_at__lt"] == _dt.datetime(2026, 3, 21, 20, 30, tzinfo=_dt.UTC)
+    assert local_days_q("ordered_at", _dt.date(1, 1, 1), _dt.date(9999, 12, 31)).children == []

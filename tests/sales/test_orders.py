@@ -229,3 +229,16 @@ def test_the_order_list_filters_by_tehran_days(api_client, agent_a, customer_a):
     assert [row["id"] for row in on_20th] == [late.pk]
     from_21st = client.get("/api/v1/orders?ordered_from=2026-11-21").json()["items"]
     assert [row["id"] for row in from_21st] == [early.pk]
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_a_far_off_day_in_the_list_filters_is_a_422_not_a_server_error(api_client, agent_a, value):
+    client = api_client(agent_a)
+    for url, field in (
+        ("/api/v1/orders", "ordered_from"),
+        ("/api/v1/orders", "ordered_to"),
+        ("/api/v1/invoices", "issued_to"),
+    ):
+        response = client.get(url, {field: value})
+        assert response.status_code == 422, (url, field, response.content)
+        assert field in response.json()["error"]["fields"]

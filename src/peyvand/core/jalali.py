@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import jdatetime
+from django.db.models import Q
 from django.utils import timezone
 
 from .text import is_persian, normalize_digits, to_persian_digits
@@ -153,3 +154,31 @@ def jalali_month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     first = jdatetime.date(year, month, 1)
     following = jdatetime.date(year + 1, 1, 1) if month == 12 else jdatetime.date(year, month + 1, 1)
     return first.togregorian(), following.togregorian() - dt.timedelta(days=1)
+
+
+# Days a range over stored times may start or end at: beyond these, a typed date is taken as "no bound" (the
+# start of year 1 or of the day after 9999-12-31 in Tehran is outside what Python's datetime holds).
+FIRST_BOUNDED_DAY = dt.date(1900, 1, 1)
+LAST_BOUNDED_DAY = dt.date(2199, 12, 31)
+
+
+def day_start(day: dt.date) -> dt.datetime | None:
+    """Midnight at the start of `day` in the site's time zone (Asia/Tehran), for a range over UTC times; None for a
+    day too far off to bound anything."""
+    if not FIRST_BOUNDED_DAY <= day <= LAST_BOUNDED_DAY:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def local_days_q(field: str, first: dt.date | None, last: dt.date | None) -> Q:
+    """`field` (a stored UTC time) within the days `first` to `last`, both included, in the site's time zone; a
+    missing or far-off bound leaves that side open."""
+    where = Q()
+    start = day_start(first) if first is not None else None
+    if start is not None:
+        where &= Q(**{f"{field}__gte": start})
+    if last is not None and last < LAST_BOUNDED_DAY:
+        end = day_start(last + dt.timedelta(days=1))
+        if end is not None:
+            where &= Q(**{f"{field}__lt": end})
+    return where

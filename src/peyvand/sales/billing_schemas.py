@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from peyvand.customers.schemas import Clean, Moment, Strict
-from peyvand.sales.schemas import DateText, Id, Money
+from peyvand.sales.schemas import DateText, FilterDay, Id, Money
 
 Quantity = Annotated[
     Decimal | int | str, Field(description="more than zero, up to three decimals", examples=["2", "1.5"])
@@ -125,8 +125,8 @@ class OrderFilters(Clean):
     status: Literal["confirmed", "fulfilled", "cancelled"] | None = None
     owner_id: Id | None = None
     team_id: Id | None = None
-    ordered_from: date | None = Field(None, description="ordered on or after this day (Tehran)")
-    ordered_to: date | None = Field(None, description="ordered on or before this day (Tehran)")
+    ordered_from: FilterDay | None = Field(None, description="ordered on or after this day (Tehran)")
+    ordered_to: FilterDay | None = Field(None, description="ordered on or before this day (Tehran)")
     order: Literal["newest", "oldest", "-total"] = "newest"
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
@@ -240,8 +240,8 @@ class InvoiceFilters(Clean):
     overdue: bool | None = Field(None, description="true: open and past due; false: not overdue")
     owner_id: Id | None = None
     team_id: Id | None = None
-    issued_from: date | None = None
-    issued_to: date | None = None
+    issued_from: FilterDay | None = None
+    issued_to: FilterDay | None = None
     order: Literal["newest", "oldest", "due"] = "newest"
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)

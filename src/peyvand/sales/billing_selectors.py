@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from peyvand.accounts.models import User
+from peyvand.core.jalali import local_days_q
 from peyvand.core.pagination import Page, paginate
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.sales.models import (
@@ -97,15 +98,7 @@ def order_filter(
         where &= Q(team_id=team_id)
     # Bounds as moments (the day's start in the site's time zone), not ordered_at__date: a condition on the
     # column itself lets the database walk its index.
-    if ordered_from:
-        where &= Q(ordered_at__gte=_day_start(ordered_from))
-    if ordered_to:
-        where &= Q(ordered_at__lt=_day_start(ordered_to + timedelta(days=1)))
-    return where
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return where & local_days_q("ordered_at", ordered_from, ordered_to)
 
 
 def order_list(

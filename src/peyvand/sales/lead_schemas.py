@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from peyvand.customers.schemas import Clean, Strict
-from peyvand.sales.schemas import Id, Money
+from peyvand.sales.schemas import FilterDay, Id, Money
 
 SourceName = Literal[
     "web_form", "import", "api", "manual", "phone", "referral", "campaign", "exhibition", "social", "other"
@@ -91,8 +91,8 @@ class LeadFilters(Clean):
     owner_id: Id | None = None
     team_id: Id | None = None
     q: str | None = Field(None, max_length=200, description="part of the name, company, phone or e-mail")
-    created_from: date | None = Field(None, description="recorded on or after (the site's time zone)")
-    created_to: date | None = Field(None, description="recorded on or before")
+    created_from: FilterDay | None = Field(None, description="recorded on or after (the site's time zone)")
+    created_to: FilterDay | None = Field(None, description="recorded on or before")
     order: Literal["newest", "oldest"] = "newest"
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)

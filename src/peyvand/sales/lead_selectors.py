@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
 from peyvand.accounts.models import User
+from peyvand.core.jalali import local_days_q
 from peyvand.core.pagination import Page, paginate
 from peyvand.core.phone import try_normalize_phone
 from peyvand.core.text import clean_text, normalize_digits
@@ -42,18 +42,8 @@ def lead_get(*, user: User, pk: int) -> Lead:
     )
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    """The first moment of a day in the site's time zone (Asia/Tehran), for a range over stored UTC times."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def _created_between(date_from: dt.date | None, date_to: dt.date | None) -> Q:
-    where = Q()
-    if date_from:
-        where &= Q(created_at__gte=_day_start(date_from))
-    if date_to:
-        where &= Q(created_at__lt=_day_start(date_to + dt.timedelta(days=1)))
-    return where
+    return local_days_q("created_at", date_from, date_to)
 
 
 def lead_search(text: str) -> Q:

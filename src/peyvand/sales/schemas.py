@@ -17,6 +17,9 @@ from peyvand.customers.schemas import MAX_ID, MAX_INT, Clean, Moment, Strict
 Money = Annotated[int, Field(strict=True, ge=-MAX_RIAL, le=MAX_RIAL, description="whole Rials")]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 DateText = Annotated[str, Field(max_length=20, description="Jalali (1403/01/15) or ISO (2024-04-03)")]
+# A day a list is filtered from or to: far-off years are refused (422) rather than turned into times that do not
+# fit the calendar (midnight of 9999-12-31 in Tehran, plus the day a range's end adds, is past what Python holds).
+FilterDay = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2199, 12, 31))]
 
 
 # --- products ---------------------------------------------------------------------------------------------
