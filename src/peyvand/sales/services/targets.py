@@ -87,7 +87,9 @@ def target_set(
     errors.raise_if_any()
     key = {"metric": metric, "period": period, "jalali_year": jalali_year, "period_number": period_number}
     whose: dict[str, int] = {"user_id": user_id} if user_id is not None else {"team_id": team_id or 0}
-    target = Target.objects.select_for_update().filter(**whose, **key).select_related("user", "team").first()
+    target = (
+        Target.objects.select_for_update(of=("self",)).filter(**whose, **key).select_related("user", "team").first()
+    )
     if target is None:
         target = Target.objects.create(user_id=user_id, team_id=team_id, amount=amount, created_by=by, **key)
     elif target.amount != amount:
