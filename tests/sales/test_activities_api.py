@@ -368,3 +368,11 @@ def test_the_list_pages_by_cursor(api_client, agent_a):
     assert [i["id"] for i in first["items"]] + [i["id"] for i in second["items"]] == made
     assert second["next_cursor"] is None
     assert client.get("/api/v1/activities", {"cursor": "garbage"}).status_code == 422
+
+
+def test_a_far_off_due_time_is_a_422_not_a_server_error(api_client, agent_a):
+    response = api_client(agent_a).post(
+        "/api/v1/activities", {"due_at": "0001-01-01T00:00:00.0Z", "subject": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 422, response.content
+    assert "due_at" in response.json()["error"]["fields"]

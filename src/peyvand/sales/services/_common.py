@@ -113,6 +113,10 @@ def clean_moment(value: Any, errors: Errors, field: str) -> datetime | None:
     if not isinstance(value, datetime) or timezone.is_naive(value):
         errors.add(field, _("Not a valid date and time."))
         return None
+    if not 1900 <= value.year <= 2199:
+        # Far-off times are typing mistakes, and reminders a few minutes before year 1 do not exist.
+        errors.add(field, _("Not a valid date and time."))
+        return None
     return value
 
 
