@@ -157,13 +157,15 @@ class Worker:
             self.say(f"{have:,} customers already there")
         self.load_orders()
         self.load_deals()
+        self.delete_some_customers()
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
                 cursor.execute("PRAGMA analysis_limit = 1000")
             cursor.execute("ANALYZE")
         self.say(
             f"database: {connection.vendor}, {Customer.objects.count():,} customers, {Order.objects.count():,} "
-            f"orders, {Deal.objects.filter(closed_at__isnull=True).count():,} open deals"
+            f"orders, {Deal.objects.filter(closed_at__isnull=True).count():,} open deals, "
+            f"{Customer.objects.filter(deleted_at__isnull=False).count():,} deleted customers"
         )
         self.board()
         self.customer_values()
@@ -374,6 +376,22 @@ class Worker:
         seconds = self._insert(Deal, columns, batches())
         self.results["load_deals_seconds"] = seconds
         self.say(f"loaded {self.args.deals - have:,} open deals in {seconds:.1f} s")
+
+    def delete_some_customers(self) -> None:
+        """Every 200th customer deleted (0.5 %), as a live database has some: their deals and orders stay in the
+        tables and every read must leave them out."""
+        from django.db import connection
+
+        from peyvand.customers.models import Customer
+
+        if Customer.objects.filter(deleted_at__isnull=False).exists():
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Customer._meta.db_table} SET deleted_at = %s WHERE id %% 200 = 7",
+                [self._stamp()(int(time.time()))],
+            )
+            self.say(f"deleted {cursor.rowcount:,} customers (every 200th)")
 
     # --- measuring ------------------------------------------------------------------------------------
 

@@ -217,6 +217,8 @@ PEYVAND_VAT_RATE_BP = env_int("PEYVAND_VAT_RATE_BP", 1000, minimum=0)
 # Reminders: an activity's default lead time, and how often the worker looks for reminders to send.
 PEYVAND_REMINDER_MINUTES = env_int("PEYVAND_REMINDER_MINUTES", 15, minimum=0)
 PEYVAND_REMINDER_CHECK_SECONDS = env_int("PEYVAND_REMINDER_CHECK_SECONDS", 60, minimum=5)
+# How often the worker rebuilds the customer ranking (sales.tasks.ranking_schedule); 0: only by hand.
+PEYVAND_RANKING_HOURS = env_int("PEYVAND_RANKING_HOURS", 24, minimum=0)
 # The address staff open the site at (https://crm.example.ir): links in e-mails are made absolute with it.
 PEYVAND_SITE_URL = env_str("PEYVAND_SITE_URL", "").rstrip("/")
 # The company as printed on quotes and invoices.

@@ -1,8 +1,9 @@
 """Customer value: revenue, cost, margin, orders, average order value and purchase dates on known data, read
 live in one query; the ranking rebuilt by set-based SQL (ties share a rank) equal to the floor query; the API's
-scope and permissions; the management command."""
+scope and permissions; the management command; the worker's nightly rebuild."""
 
 import datetime as dt
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -11,8 +12,14 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from factories import CustomerFactory
+from peyvand.core.management.commands import worker as worker_command
+from peyvand.core.periodic import schedule_lock
 from peyvand.sales.models import CustomerValue, Order
 from peyvand.sales.services.customer_value import (
     CustomerValueFigures,
@@ -20,6 +27,7 @@ from peyvand.sales.services.customer_value import (
     ranking_floor_sql,
     ranking_recompute,
 )
+from peyvand.sales.tasks import rank_customers_task, ranking_schedule, reminders_schedule, send_reminders_task
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +210,66 @@ def test_the_rank_customers_command(customer_a):
     call_command("rank_customers", stdout=out)
     assert "1" in out.getvalue()
     assert CustomerValue.objects.get(customer=customer_a).rank == 1
+
+
+# --- the nightly rebuild (`peyvand worker`, core.periodic) ---
+
+RANK = rank_customers_task.module_path
+
+
+def runs():
+    return DBTaskResult.objects.filter(task_path=RANK)
+
+
+def test_the_ranking_is_queued_once_a_day():
+    first = ranking_schedule()
+    assert first is not None and runs().count() == 1
+    assert ranking_schedule() is None  # waiting in the queue
+    runs().update(status=TaskResultStatus.SUCCESSFUL, started_at=timezone.now(), finished_at=timezone.now())
+    assert ranking_schedule(now=timezone.now() + timedelta(hours=23)) is None
+    assert ranking_schedule(now=timezone.now() + timedelta(hours=25)) is not None
+    assert runs().count() == 2
+
+
+def test_a_run_left_running_by_a_dead_worker_does_not_stop_the_schedule():
+    ranking_schedule()
+    started = timezone.now()
+    runs().update(status=TaskResultStatus.RUNNING, started_at=started)
+    assert ranking_schedule(now=started + timedelta(hours=1)) is None
+    assert ranking_schedule(now=started + timedelta(hours=25)) is not None
+
+
+def test_zero_hours_turns_the_schedule_off(settings):
+    settings.PEYVAND_RANKING_HOURS = 0
+    assert ranking_schedule() is None
+    assert not runs().exists()
+
+
+def test_each_periodic_task_has_its_own_lock():
+    locks = {schedule_lock(path) for path in (RANK, send_reminders_task.module_path, "x.y")}
+    assert len(locks) == 3
+    assert all(-(2**63) <= lock < 2**63 for lock in locks)
+
+
+def test_a_batch_worker_queues_and_runs_the_ranking(team_a, agent_a, monkeypatch):
+    monkeypatch.setattr(Worker, "configure_signals", lambda self: None)
+    # Between tasks the worker closes connections not in autocommit; the test's connection is inside the
+    # test's transaction, so on PostgreSQL it would be closed under the test (a real worker is in autocommit).
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    big, small = CustomerFactory(team=team_a, owner=agent_a), CustomerFactory(team=team_a, owner=agent_a)
+    make_order(big, net=900)
+    make_order(small, net=100)
+    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    row = runs().get()
+    assert (row.status, row.return_value) == (TaskResultStatus.SUCCESSFUL, 2)
+    assert dict(CustomerValue.objects.values_list("customer_id", "rank")) == {big.pk: 1, small.pk: 2}
+
+
+def test_a_failing_ranking_check_does_not_stop_the_other_checks(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(worker_command, "ranking_schedule", broken)
+    assert worker_command.Schedule(backend_name="default").tick() is True
+    assert DBTaskResult.objects.filter(task_path=send_reminders_task.module_path).count() == 1
+    assert reminders_schedule() is None

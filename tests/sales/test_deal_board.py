@@ -44,6 +44,24 @@ def test_the_board_counts_sums_and_weighs_each_stage(api_client, agent_a, custom
     assert columns["approval"]["stage"]["probability"] == 75
 
 
+def test_a_deleted_customers_deals_leave_the_counts_and_the_columns(
+    api_client, admin, manager_a, agent_a, customer_a, make_deal
+):
+    from peyvand.customers.services import customer_create, customer_delete
+
+    gone = customer_create(data={"kind": "person", "first_name": "رفته", "last_name": "از دست"}, by=agent_a)
+    kept = make_deal(customer=customer_a, amount=1_000_000)
+    make_deal(customer=gone, amount=30_000_000)
+    make_deal(customer=gone, stage="won", amount=5_000_000, closed_at=timezone.now())
+    customer_delete(customer=gone, by=manager_a)
+
+    for user in (agent_a, manager_a, admin):
+        columns = _columns(api_client(user).get("/api/v1/deals/board"))
+        assert (columns["introduction"]["count"], columns["introduction"]["total"]) == (1, 1_000_000), user
+        assert [d["id"] for d in columns["introduction"]["deals"]] == [kept.pk]
+        assert (columns["won"]["count"], columns["won"]["total"], columns["won"]["deals"]) == (0, 0, [])
+
+
 def test_a_column_lists_the_soonest_to_close_first_and_the_latest_won_first(api_client, agent_a, customer_a, make_deal):
     undated = make_deal(customer=customer_a)
     later = make_deal(customer=customer_a, expected_close_date=dt.date(2027, 2, 1))

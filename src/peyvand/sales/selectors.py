@@ -11,6 +11,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from peyvand.accounts.models import User
 from peyvand.core.pagination import Page, paginate
 from peyvand.core.text import search_key
+from peyvand.customers.models import Customer
 from peyvand.customers.selectors import scope_branches
 from peyvand.sales.models import Competitor, Deal, DealContact, Pipeline, Product, Stage
 
@@ -136,6 +137,19 @@ def _column_order(stage: Stage) -> tuple[Any, ...]:
     return (F("expected_close_date").asc(nulls_last=True), "id")
 
 
+def _board_sums(user: User, pipeline: Pipeline) -> QuerySet[Deal]:
+    """The same deals as deals_visible_to(user) in `pipeline`, written for counting all of them: a deleted
+    customer's deals are left out by a NOT IN over the deleted customers (a short list, read from its own
+    index) rather than by joining every deal to its customer, so that the whole count is read from the
+    `deal_board_sums` index alone. A join costs one customer lookup per deal: 0.45 s for 200,000 deals on
+    SQLite against 0.08 s this way (bench/sales.py)."""
+    scope = owned_scope(user)
+    if scope is None:
+        return Deal.objects.none()
+    deleted = Customer.objects.filter(deleted_at__isnull=False).values("id")
+    return Deal.objects.filter(scope, pipeline=pipeline).exclude(customer_id__in=deleted).order_by()
+
+
 def deal_board(*, user: User, pipeline: Pipeline, limit: int = BOARD_COLUMN_LIMIT) -> list[BoardColumn]:
     """The pipeline as columns, one per stage in order: how many visible deals each holds, their sum and
     weighted sum, and the first `limit` of them.
@@ -149,7 +163,7 @@ def deal_board(*, user: User, pipeline: Pipeline, limit: int = BOARD_COLUMN_LIMI
     # Sum() of a bigint is a numeric (a Decimal) on PostgreSQL: made an int here, exact either way.
     sums: dict[int, tuple[int, int]] = {
         row["stage_id"]: (int(row["count"]), int(row["total"] or 0))
-        for row in visible.order_by().values("stage_id").annotate(count=Count("id"), total=Sum("amount"))
+        for row in _board_sums(user, pipeline).values("stage_id").annotate(count=Count("id"), total=Sum("amount"))
     }
     columns = []
     for stage in stages:

@@ -1,22 +1,17 @@
-"""Sales work that runs in the background (`peyvand worker`): sending the reminders that are due."""
+"""Sales work that runs in the background (`peyvand worker`): sending the reminders that are due, and
+rebuilding the customer ranking every night."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import Q
-from django.utils import timezone
 from django_tasks import TaskResult, task
-from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
-from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 
-# The PostgreSQL advisory lock that serialises "are reminders due?" among workers (the bytes of "pvremind").
-REMINDER_SCHEDULE_LOCK = 0x7076_7265_6D69_6E64
-# Finished runs are kept this long (one a minute would otherwise fill the task table), then removed.
+from peyvand.core.periodic import queue_when_due
+
+# Finished reminder runs are kept this long (one a minute would otherwise fill the task table), then removed.
 KEEP_FINISHED = timedelta(days=1)
 
 
@@ -32,30 +27,33 @@ def send_reminders_task() -> dict[str, int]:
 def reminders_schedule(
     *, now: datetime | None = None, backend: str = DEFAULT_TASK_BACKEND_ALIAS
 ) -> TaskResult[dict[str, int]] | None:
-    """Queue the reminder run unless one is waiting in the queue or was queued within the last
-    PEYVAND_REMINDER_CHECK_SECONDS; returns the queued task's result, or None.
+    """Queue the reminder run unless one is waiting in the queue or was queued, started or finished within the
+    last PEYVAND_REMINDER_CHECK_SECONDS; returns the queued task's result, or None.
 
-    As with the duplicate scan's schedule, the task table is the memory and the decision is taken again under
-    a lock, so several workers queue one run between them; and each run sends a reminder once however many
-    run at the same time (the rows are claimed, see reminders_send).
+    Several workers queue one run between them (core.periodic.queue_when_due), and each run sends a reminder
+    once however many run at the same time (the rows are claimed, see reminders_send).
     """
-    send = send_reminders_task.using(backend=backend)
-    if not isinstance(send.get_backend(), DatabaseBackend):
-        return None  # the schedule is kept in the database queue
-    now = now or timezone.now()
-    since = now - timedelta(seconds=settings.PEYVAND_REMINDER_CHECK_SECONDS)
-    runs = DBTaskResult.objects.filter(task_path=send.module_path, backend_name=backend)
-    recent = runs.filter(Q(status=TaskResultStatus.READY) | Q(enqueued_at__gt=since))
-    if recent.exists():
+    every = timedelta(seconds=settings.PEYVAND_REMINDER_CHECK_SECONDS)
+    return queue_when_due(send_reminders_task, every=every, now=now, backend=backend, keep_finished=KEEP_FINISHED)
+
+
+@task()
+def rank_customers_task() -> int:
+    """Rebuild every customer's value figures and rank (sales.services.customer_value.ranking_recompute);
+    `peyvand worker` queues it every PEYVAND_RANKING_HOURS, `peyvand rank_customers` runs it at once."""
+    from peyvand.sales.services.customer_value import ranking_recompute
+
+    return ranking_recompute()
+
+
+def ranking_schedule(
+    *, now: datetime | None = None, backend: str = DEFAULT_TASK_BACKEND_ALIAS
+) -> TaskResult[int] | None:
+    """Queue the ranking rebuild if none is waiting, or was queued, started or finished within the last
+    PEYVAND_RANKING_HOURS (0 turns the schedule off); returns the queued task's result, or None."""
+    hours: int = settings.PEYVAND_RANKING_HOURS
+    if hours <= 0:
         return None
-    db = DBTaskResult.objects.db
-    with exclusive_transaction(db):
-        if connections[db].vendor == "postgresql":
-            with connections[db].cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_SCHEDULE_LOCK])
-        if recent.exists():
-            return None
-        runs.filter(
-            status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=now - KEEP_FINISHED
-        ).delete()
-        return send.enqueue()
+    return queue_when_due(
+        rank_customers_task, every=timedelta(hours=hours), now=now, backend=backend, keep_finished=timedelta(days=30)
+    )

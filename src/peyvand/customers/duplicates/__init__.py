@@ -12,16 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django_tasks import TaskResult, task
-from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
-from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 
 from peyvand.accounts.models import User
+from peyvand.core.periodic import queue_when_due
 from peyvand.customers.duplicates.matching import (
     CERTAIN_SCORE,
     NAME_THRESHOLD,
@@ -83,49 +79,17 @@ def scan_duplicates_task() -> dict[str, int]:
 
 # --- the schedule ---------------------------------------------------------------------------------------
 
-# The PostgreSQL advisory lock that serialises "is a scan due?" among workers (any fixed 64-bit number that
-# nothing else in the database uses; these are the bytes of "pvdupscn").
-SCAN_SCHEDULE_LOCK = 0x7076_6475_7073_636E
-
 
 def duplicate_scan_schedule(
     *, now: datetime | None = None, backend: str = DEFAULT_TASK_BACKEND_ALIAS
 ) -> TaskResult[dict[str, int]] | None:
     """Queue the duplicate scan if none is queued, running, or was queued, started or finished within the last
-    PEYVAND_DUPLICATE_SCAN_HOURS (0 turns the schedule off); returns the queued task's result, or None.
-
-    The task queue's own table is the schedule's memory, so there is no table of its own and a scan queued by
-    hand (or from cron) counts too. Several workers on one database queue one scan between them: the decision
-    is taken again inside a transaction that holds a lock (an advisory lock on PostgreSQL; on SQLite an
-    exclusive transaction, SQLite having one writer at a time), so the second worker sees the first one's row.
-    A scan left "running" by a worker that died counts only for the interval after it started, so a crash
-    never stops the schedule.
-    """
+    PEYVAND_DUPLICATE_SCAN_HOURS (0 turns the schedule off); returns the queued task's result, or None. Once
+    among several workers, and never stopped by a crashed run: see core.periodic.queue_when_due."""
     hours: int = settings.PEYVAND_DUPLICATE_SCAN_HOURS
     if hours <= 0:
         return None
-    scan = scan_duplicates_task.using(backend=backend)
-    queue = scan.get_backend()
-    if not isinstance(queue, DatabaseBackend):
-        return None  # the schedule is kept in the database queue; other backends have their own scheduler, or none
-    since = (now or timezone.now()) - timedelta(hours=hours)
-    recent = DBTaskResult.objects.filter(task_path=scan.module_path, backend_name=backend).filter(
-        Q(status=TaskResultStatus.READY)
-        | Q(enqueued_at__gte=since)
-        | Q(started_at__gte=since)
-        | Q(finished_at__gte=since)
-    )
-    # Checked once without a lock first: that is the answer every minute but once a day, and it takes no lock.
-    if recent.exists():
-        return None
-    db = DBTaskResult.objects.db
-    with exclusive_transaction(db):
-        if connections[db].vendor == "postgresql":
-            with connections[db].cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_SCHEDULE_LOCK])
-        if recent.exists():
-            return None
-        return scan.enqueue()
+    return queue_when_due(scan_duplicates_task, every=timedelta(hours=hours), now=now, backend=backend)
 
 
 # --- reads for the review queue -------------------------------------------------------------------------

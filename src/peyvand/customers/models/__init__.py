@@ -170,6 +170,9 @@ class Customer(TimeStampedModel):
             models.Index(fields=["owner", "sort_key", "id"], name="customer_owner_name", condition=LIVE),
             models.Index(fields=["lifecycle_stage", "sort_key", "id"], name="customer_stage_name", condition=LIVE),
             models.Index(fields=["last_interaction_at"], name="customer_last_interaction"),
+            # The deleted few, for sums over many records of other kinds (a deal board's columns) that leave
+            # out a deleted customer's records with one small NOT IN instead of a join per record.
+            models.Index(fields=["id"], name="customer_deleted", condition=~LIVE),
         ]
 
     def __str__(self) -> str:

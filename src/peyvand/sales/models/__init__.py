@@ -211,8 +211,11 @@ class Deal(TimeStampedModel):
         verbose_name_plural = _("deals")
         ordering = ["-id"]
         indexes = [
-            # The board: each column's counts and sums, and its first deals in column order.
+            # The board: each column's first deals in column order.
             models.Index(fields=["pipeline", "stage", "expected_close_date", "id"], name="deal_board"),
+            # The board's counts and sums read from this index alone: the scope's owner and team, and the
+            # customer to leave out a deleted one's deals, beside the amount.
+            models.Index(fields=["pipeline", "stage", "owner", "team", "customer", "amount"], name="deal_board_sums"),
             models.Index(fields=["stage", "-closed_at", "-id"], name="deal_stage_closed"),
             # The scope's parts (own deals, each team) and the customer's deals, newest first.
             models.Index(fields=["owner", "-id"], name="deal_owner"),

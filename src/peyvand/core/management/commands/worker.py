@@ -1,5 +1,5 @@
 """`peyvand worker`: run queued background tasks (imports, scans, sending) until stopped, queueing the
-periodic ones (the duplicate scan, the reminders) when they are due."""
+periodic ones (the duplicate scan, the reminders, the customer ranking) when they are due."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 from django_tasks_db.utils import is_locked_database_exception
 
 from peyvand.customers.duplicates import duplicate_scan_schedule
-from peyvand.sales.tasks import reminders_schedule
+from peyvand.sales.tasks import ranking_schedule, reminders_schedule
 
 logger = logging.getLogger("peyvand.worker")
 
@@ -30,8 +30,9 @@ class Schedule:
     """Queues periodic work when it is due. A worker checks it on start and then every so often from a thread
     of its own, because the database worker's loop has no hook and is busy for as long as a task runs.
 
-    The duplicate scan is checked once a minute; the reminders every PEYVAND_REMINDER_CHECK_SECONDS (a minute
-    by default), each on its own clock.
+    The duplicate scan and the ranking are asked for once a minute (each is then queued once in its own
+    interval, PEYVAND_DUPLICATE_SCAN_HOURS and PEYVAND_RANKING_HOURS); the reminders every
+    PEYVAND_REMINDER_CHECK_SECONDS (a minute by default), each on its own clock.
     """
 
     def __init__(self, *, backend_name: str, clock: Callable[[], float] = time.monotonic) -> None:
@@ -70,8 +71,9 @@ class Schedule:
         anything. The functions are looked up at each tick, so a test can replace them."""
         now = self.clock()
         checked = False
-        if self._due("duplicate scan", CHECK_SECONDS, now):
+        if self._due("periodic", CHECK_SECONDS, now):
             self._check("duplicate scan", duplicate_scan_schedule)
+            self._check("customer ranking", ranking_schedule)
             checked = True
         if self._due("reminders", self.reminder_seconds, now):
             self._check("reminder run", reminders_schedule)
@@ -98,8 +100,8 @@ class Schedule:
 class Command(DatabaseWorker):
     help = (
         "Run Peyvand's background tasks from the database queue (start one or more beside the web server); "
-        "also queues the periodic duplicate scan every PEYVAND_DUPLICATE_SCAN_HOURS and the reminders every "
-        "PEYVAND_REMINDER_CHECK_SECONDS."
+        "also queues the periodic duplicate scan every PEYVAND_DUPLICATE_SCAN_HOURS, the customer ranking every "
+        "PEYVAND_RANKING_HOURS and the reminders every PEYVAND_REMINDER_CHECK_SECONDS."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
