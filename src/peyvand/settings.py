@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "peyvand.accounts",
     "peyvand.customers",
     "peyvand.sales",
+    "peyvand.service",
 ]
 
 MIDDLEWARE = [

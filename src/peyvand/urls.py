@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("peyvand.accounts.urls")),
     path("customers/", include("peyvand.customers.urls")),
     path("sales/", include("peyvand.sales.urls")),
+    path("service/", include("peyvand.service.urls")),
     path("", include("peyvand.core.urls")),
 ]

@@ -282,6 +282,14 @@ def register_routers() -> None:
     api.add_router("/activities", "peyvand.sales.activity_api.activities_router")
     api.add_router("/notifications", "peyvand.sales.activity_api.notifications_router")
     api.add_router("/forecast", "peyvand.sales.forecast_api.forecast_router")
+    api.add_router("/tickets", "peyvand.service.ticket_api.tickets_router")
+    api.add_router("/ticket-categories", "peyvand.service.ticket_api.categories_router")
+    api.add_router("/kb", "peyvand.service.kb_api.kb_router")
+    api.add_router("/service", "peyvand.service.measures_api.measures_router")
+    api.add_router("/routing-rules", "peyvand.service.routing_api.routing_rules_router")
+    api.add_router("/sla-policies", "peyvand.service.sla_api.sla_policies_router")
+    api.add_router("/holidays", "peyvand.service.sla_api.holidays_router")
+    api.add_router("/automation-rules", "peyvand.service.automation_api.automation_rules_router")
 
 
 register_routers()

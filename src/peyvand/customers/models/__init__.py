@@ -66,6 +66,14 @@ class SettlementHabit(models.TextChoices):
     MIXED = "mixed", _("Cash and credit")
 
 
+class Tier(models.TextChoices):
+    # Customers treated differently by what they buy and how they pay (gold, silver, bronze): the service desk
+    # routes and sets its SLAs by it; loyalty rules may set it.
+    GOLD = "gold", _("Gold")
+    SILVER = "silver", _("Silver")
+    BRONZE = "bronze", _("Bronze")
+
+
 class Tag(TimeStampedModel):
     name = models.CharField(_("name"), max_length=60, unique=True)
     color = models.CharField(_("colour"), max_length=7, default="#0d6efd")
@@ -148,6 +156,7 @@ class Customer(TimeStampedModel):
     settlement_habit = models.CharField(
         _("settlement habit"), max_length=8, choices=SettlementHabit.choices, blank=True
     )
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)

@@ -5,20 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from peyvand.core.models import TimeStampedModel
+from peyvand.core.models import TimeStampedModel, in_active_language
 
 
 class Currency(models.TextChoices):
     # Amounts are whole Rials; the column is there so that a second currency is a data change, not a migration.
     IRR = "IRR", _("Iranian Rial")
-
-
-def _in_active_language(fa: str, en: str) -> str:
-    """The English name when the page is in English and one is given; the Persian name otherwise."""
-    return en if en and (get_language() or "fa").split("-")[0] == "en" else fa
 
 
 class ProductKind(models.TextChoices):
@@ -76,7 +70,7 @@ class Pipeline(TimeStampedModel):
 
     @property
     def label(self) -> str:
-        return _in_active_language(self.name, self.name_en)
+        return in_active_language(self.name, self.name_en)
 
 
 class StageOutcome(models.TextChoices):
@@ -120,7 +114,7 @@ class Stage(TimeStampedModel):
 
     @property
     def label(self) -> str:
-        return _in_active_language(self.name, self.name_en)
+        return in_active_language(self.name, self.name_en)
 
     @property
     def is_closed(self) -> bool:

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from peyvand.sales.models import DocumentSequence
 
-# Kind → the prefix its numbers carry. Latin letters: numbers are typed into bank transfers and other systems.
-PREFIXES = {"quote": "Q", "order": "SO", "invoice": "INV", "contract": "CT"}
+# Kind → the prefix its numbers carry. Latin letters: numbers are typed into bank transfers and other systems,
+# and a ticket number in an e-mail subject ([T-1405-00042]) finds its ticket.
+PREFIXES = {"quote": "Q", "order": "SO", "invoice": "INV", "contract": "CT", "ticket": "T"}
 
 
 def next_number(kind: str, *, on: date | None = None) -> str:

@@ -1,0 +1,2 @@
+"""The service desk: tickets (requests, complaints, questions, suggestions), routing, SLAs, automation,
+satisfaction and the knowledge base."""

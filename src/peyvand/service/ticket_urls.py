@@ -1,0 +1,5 @@
+"""Page URLs of the service desk's ticket pages (included by service/urls.py)."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []
