@@ -595,7 +595,7 @@ def worker_floor(count: str) -> None:
         birth = v["birth"].isoformat() if v["birth"] else None
         customers.append(
             (pk, now, now, "person", v["first"], v["last"], "", display, key, sort_key_of_search_key(key), birth)
-            + (v["code"], "prospect", "import", admin.pk, "{}", "", "", "", "", "", "")
+            + (v["code"], "prospect", "import", admin.pk, "{}", "", "", "", "", "", "", "")
         )
         phones.append((now, now, pk, v["e164"], "mobile", True))
         if v["email"]:
@@ -632,7 +632,7 @@ FLOOR_TABLES = [  # (table, columns) in the order of the floor's pre-built tuple
         "customers_customer",
         "id, created_at, updated_at, kind, first_name, last_name, name, display_name, search_key, sort_key, "
         "birth_date, national_id, lifecycle_stage, source, owner_id, custom_fields, "
-        "gender, income_bracket, job_title, preferred_channel, settlement_habit, notes",
+        "gender, income_bracket, job_title, preferred_channel, settlement_habit, tier, notes",
     ),
     ("customers_customerphone", "created_at, updated_at, customer_id, number, kind, is_primary"),
     ("customers_customeremail", "created_at, updated_at, customer_id, email, kind, is_primary"),

@@ -54,6 +54,11 @@ def seeded(django_db_setup, django_db_blocker):
         # The demo's sales hold on to its customers (orders and invoices protect them): they go first.
         for name in SALES_DEMO_MODELS:
             apps.get_model("sales", name).objects.all().delete()
+        # So do the service desk's tickets, and its rules name the demo teams.
+        for name in ("Ticket", "RoutingRule", "SlaPolicy", "ServiceSettings"):
+            apps.get_model("service", name).objects.all().delete()
+        for category in apps.get_model("service", "TicketCategory").objects.order_by("-path"):
+            category.delete()
         Customer.objects.all().delete()
         Tag.objects.all().delete()
         User.objects.all().delete()

@@ -134,6 +134,9 @@ PASSWORDS = {
     "manager": "peyvand-manager",
     "agent": "peyvand-agent",
     "agent2": "peyvand-agent",
+    "supervisor": "peyvand-manager",
+    "support": "peyvand-agent",
+    "support2": "peyvand-agent",
 }
 
 # Phone numbers are a bijection of the phone row's id, so they are unique across runs without a look-up.
@@ -188,6 +191,10 @@ def ensure_staff() -> DemoStaff:
         "manager": (Role.MANAGER, teams["sales"], "مریم", "احمدی"),
         "agent": (Role.AGENT, teams["tehran"], "علی", "رضایی"),
         "agent2": (Role.AGENT, teams["isfahan"], "سارا", "کریمی"),
+        # The service desk: a supervisor and two agents of the support team.
+        "supervisor": (Role.MANAGER, teams["support"], "زهرا", "صادقی"),
+        "support": (Role.AGENT, teams["support"], "نرگس", "موسوی"),
+        "support2": (Role.AGENT, teams["support"], "رضا", "نوری"),
     }
     hashes: dict[str, str] = {}  # Argon2 is slow on purpose: hash each distinct password once
     users = {}
@@ -221,7 +228,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     CUSTOMERS: _columns(
         "id created_at updated_at kind first_name last_name name display_name search_key sort_key gender birth_date "
         "income_bracket national_id parent_id organization_id job_title lifecycle_stage source owner_id team_id "
-        "preferred_channel settlement_habit notes custom_fields last_interaction_at deleted_at"
+        "preferred_channel settlement_habit tier notes custom_fields last_interaction_at deleted_at"
     ),
     PHONES: _columns(_STAMPED + "number kind is_primary"),
     EMAILS: _columns(_STAMPED + "email kind is_primary"),
@@ -397,7 +404,7 @@ class Generator:
         settlement, team_id = (rng.choice(SETTLEMENT) if is_org else ""), (team.pk if team else None)
         head = (cid, stamp, last_ts or stamp, kind, first, last, name, display, *self.keys(display), gender, birth)
         tail = (income, national_id, parent_id, org_id, job, stage, self.source(rng), owner_id, team_id)
-        rows[CUSTOMERS].append((*head, *tail, self.channel(rng), settlement, "", "{}", last_ts, None))
+        rows[CUSTOMERS].append((*head, *tail, self.channel(rng), settlement, "", "", "{}", last_ts, None))
 
 
 # --- writing ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from peyvand.customers import demo, search_index
 from peyvand.customers.models import Customer
 from peyvand.sales import demo as sales_demo
 from peyvand.sales.demo_work import seed_sales_work
+from peyvand.service.demo import seed_service
 
 
 class Command(BaseCommand):
@@ -67,6 +68,8 @@ class Command(BaseCommand):
         )
         if sales is not None:  # leads, the agenda, contracts and targets go with the demo's own sales only
             seed_sales_work(seed=seed, staff=staff, if_empty=True, note=lambda text: self.stderr.write(f"  {text}"))
+        if customers:  # the desk's tickets are the demo customers' own
+            seed_service(seed=seed, staff=staff, if_empty=True, note=lambda text: self.stderr.write(f"  {text}"))
         self.stdout.write(
             self.style.SUCCESS(f"Added {customers:,} customers in {seconds:.1f} s ({connection.vendor}).")
         )
