@@ -181,7 +181,9 @@ class Customer(TimeStampedModel):
             models.Index(fields=["last_interaction_at"], name="customer_last_interaction"),
             # The deleted few, for sums over many records of other kinds (a deal board's columns) that leave
             # out a deleted customer's records with one small NOT IN instead of a join per record.
-            models.Index(fields=["id"], name="customer_deleted", condition=~LIVE),
+            # (IS NOT NULL, not NOT (IS NULL): SQLite uses a partial index only for a condition written as the
+            # query writes it.)
+            models.Index(fields=["id"], name="customer_deleted", condition=models.Q(deleted_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
