@@ -16,6 +16,7 @@ from factories import CustomerFactory
 from peyvand.customers.models import Interaction
 from peyvand.sales.models import Contract, ContractFile
 from peyvand.sales.services import contracts as services
+from peyvand.sales.services.contracts import files as contract_files
 
 pytestmark = pytest.mark.django_db
 
@@ -343,7 +344,7 @@ def test_files_of_the_wrong_kind_are_refused(client_a, customer_a, make_contract
 
 
 def test_a_file_over_the_limit_is_refused_naming_the_limit(client_a, customer_a, make_contract, monkeypatch):
-    monkeypatch.setattr(services, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr(contract_files, "MAX_FILE_BYTES", 1024)
     contract = make_contract(customer=customer_a)
     upload = SimpleUploadedFile("big.pdf", PDF + b"0" * 2000)
     response = client_a.post(f"/api/v1/contracts/{contract.pk}/files", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")

@@ -49,7 +49,7 @@ def test_a_rolled_back_save_gives_its_number_back():
 
 
 def test_every_kind_has_a_prefix():
-    assert set(PREFIXES) == {"quote", "order", "invoice", "contract"}
+    assert set(PREFIXES) == {"quote", "order", "invoice", "contract", "ticket"}
     with pytest.raises(KeyError):
         next_number("receipt")
 

@@ -12,13 +12,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from peyvand.accounts.models import Notification, User
+from peyvand.core.jalali import JalaliMonth, day_start, local_days_q, week_start
 from peyvand.core.pagination import Page, paginate
 from peyvand.customers.selectors import scope_branches
 from peyvand.sales.models import Activity, ActivityStatus, Deal, StageOutcome
 from peyvand.sales.selectors import deals_visible_to
 
-# Saturday, in Python's Monday-first numbering: the first day of the Iranian week.
-SATURDAY = 5
 AGENDA_LATER_LIMIT = 50
 CALENDAR_LIMIT = 2000
 
@@ -100,16 +99,6 @@ def local_today(now: dt.datetime | None = None) -> dt.date:
     return timezone.localtime(now or timezone.now()).date()
 
 
-def week_start(day: dt.date) -> dt.date:
-    """The Saturday that starts `day`'s week."""
-    return day - dt.timedelta(days=(day.weekday() - SATURDAY) % 7)
-
-
-def start_of(day: dt.date) -> dt.datetime:
-    """Midnight at the start of `day` in the site's time zone, as an aware datetime."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 @dataclass
 class Agenda:
     overdue: list[Activity]
@@ -130,8 +119,10 @@ def agenda(*, user: User, now: dt.datetime | None = None, assigned_to_id: int | 
     now = now or timezone.now()
     person = assigned_to_id or user.pk
     today = local_today(now)
-    tomorrow = start_of(today + dt.timedelta(days=1))
-    next_week = start_of(week_start(today) + dt.timedelta(days=7))
+    tomorrow = day_start(today + dt.timedelta(days=1))
+    next_week = day_start(week_start(today) + dt.timedelta(days=7))
+    # Today is always well inside the days day_start bounds (1900-2199).
+    assert tomorrow is not None and next_week is not None
     planned = _with_links(activities_visible_to(user)).filter(assigned_to_id=person, status=ActivityStatus.PLANNED)
     overdue = list(planned.filter(due_at__lt=now))
     soon = list(planned.filter(due_at__gte=now, due_at__lt=next_week))
@@ -166,11 +157,9 @@ class CalendarDay:
 def month_days(year: int, month: int) -> list[dt.date]:
     """The days a Jalali month's grid shows: whole weeks, Saturday to Friday, from the week of its first day to
     the week of its last."""
-    first = jdatetime.date(year, month, 1).togregorian()
-    following = jdatetime.date(year + 1, 1, 1) if month == 12 else jdatetime.date(year, month + 1, 1)
-    last = following.togregorian() - dt.timedelta(days=1)
-    start = week_start(first)
-    end = week_start(last) + dt.timedelta(days=6)
+    shown = JalaliMonth(year, month)
+    start = week_start(shown.first_day)
+    end = week_start(shown.last_day) + dt.timedelta(days=6)
     return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
 
 
@@ -187,7 +176,7 @@ def calendar_days(
     today = local_today(now)
     found = (
         _with_links(activities_visible_to(user))
-        .filter(due_at__gte=start_of(days[0]), due_at__lt=start_of(days[-1] + dt.timedelta(days=1)))
+        .filter(local_days_q("due_at", days[0], days[-1]))
         .exclude(status=ActivityStatus.CANCELLED)
     )
     if assigned_to_id:

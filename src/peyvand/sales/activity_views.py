@@ -23,7 +23,7 @@ from peyvand.accounts.models import Notification, User
 from peyvand.accounts.selectors import users_visible_to
 from peyvand.accounts.services import notification_mark_read, notifications_mark_all_read
 from peyvand.core.http import current_user, list_page, query_int
-from peyvand.core.jalali import JALALI_MONTHS, parse_date
+from peyvand.core.jalali import JalaliMonth, month_name, parse_date, week_start
 from peyvand.core.text import is_persian
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.sales import activity_selectors as selectors
@@ -32,21 +32,6 @@ from peyvand.sales.models import Activity, ActivityStatus, Lead
 from peyvand.sales.selectors import deals_visible_to, owned_visible_to
 from peyvand.sales.services import activities as services
 
-# The Jalali months' names in Latin letters, for the English pages (calendar data, like core.jalali's names).
-JALALI_MONTHS_LATIN = (
-    "Farvardin",
-    "Ordibehesht",
-    "Khordad",
-    "Tir",
-    "Mordad",
-    "Shahrivar",
-    "Mehr",
-    "Aban",
-    "Azar",
-    "Dey",
-    "Bahman",
-    "Esfand",
-)
 # Python numbers the days from Monday (0); the Iranian week runs Saturday (5) to Friday (4).
 WEEK_ORDER = (5, 6, 0, 1, 2, 3, 4)
 FRIDAY = 4
@@ -116,10 +101,6 @@ def agenda(request: HttpRequest) -> HttpResponse:
 # --- calendar ---------------------------------------------------------------------------------------------
 
 
-def _month_name(month: int) -> str:
-    return JALALI_MONTHS[month - 1] if is_persian() else JALALI_MONTHS_LATIN[month - 1]
-
-
 def _anchor(request: HttpRequest) -> dt.date:
     """The day the calendar opens on: ?day= (Jalali or ISO), else today."""
     text = (request.GET.get("day") or "").strip()[:20]
@@ -143,28 +124,25 @@ def calendar(request: HttpRequest) -> HttpResponse:
     view = "week" if request.GET.get("view") == "week" else "month"
     day = _anchor(request)
     person = _person(request, user)
-    jalali = jdatetime.date.fromgregorian(date=day)
     if view == "month":
-        days = selectors.month_days(jalali.year, jalali.month)
-        month: tuple[int, int] | None = (jalali.year, jalali.month)
-        year_before, month_before = (jalali.year - 1, 12) if jalali.month == 1 else (jalali.year, jalali.month - 1)
-        year_after, month_after = (jalali.year + 1, 1) if jalali.month == 12 else (jalali.year, jalali.month + 1)
-        previous = jdatetime.date(year_before, month_before, 1).togregorian()
-        following = jdatetime.date(year_after, month_after, 1).togregorian()
-        title = f"{_month_name(jalali.month)} {jalali.year}"
+        shown = JalaliMonth.of(day)
+        days = selectors.month_days(shown.year, shown.month)
+        month: tuple[int, int] | None = (shown.year, shown.month)
+        previous, following = shown.shifted(-1).first_day, shown.shifted(1).first_day
+        title = f"{month_name(shown.month)} {shown.year}"
     else:
-        start = selectors.week_start(day)
+        start = week_start(day)
         days = [start + dt.timedelta(days=n) for n in range(7)]
         month = None
         previous, following = start - dt.timedelta(days=7), start + dt.timedelta(days=7)
         first, last = jdatetime.date.fromgregorian(date=days[0]), jdatetime.date.fromgregorian(date=days[-1])
         if first.month == last.month:
-            title = f"{first.day}–{last.day} {_month_name(first.month)} {first.year}"
+            title = f"{first.day}–{last.day} {month_name(first.month)} {first.year}"
         else:
             title = (
-                f"{first.day} {_month_name(first.month)}"
+                f"{first.day} {month_name(first.month)}"
                 f"{' ' + str(first.year) if first.year != last.year else ''} – "
-                f"{last.day} {_month_name(last.month)} {last.year}"
+                f"{last.day} {month_name(last.month)} {last.year}"
             )
     cells = selectors.calendar_days(user=user, days=days, assigned_to_id=person.pk if person else None, month=month)
     weeks = [cells[i : i + 7] for i in range(0, len(cells), 7)]

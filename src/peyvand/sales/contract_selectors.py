@@ -9,13 +9,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jdatetime
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from peyvand.accounts.models import Role, Team, User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
-from peyvand.core.jalali import jalali_month_range
+from peyvand.core.jalali import JalaliMonth, current_month, quarter_months, year_months
 from peyvand.core.pagination import Page, paginate
 from peyvand.sales.models import (
     PURCHASE,
@@ -140,33 +139,26 @@ def period_of(kind: str, jalali_year: int, number: int) -> Period:
     day, and on the day after its last. An order at 23:30 on 30 Esfand belongs to that year, one at 00:10 on
     1 Farvardin to the next, whatever the UTC clock says. Raises ValueError for a period that does not exist."""
     if kind == TargetPeriod.MONTH:
-        first_month, last_month = number, number
+        first = last = JalaliMonth(jalali_year, number)
     elif kind == TargetPeriod.QUARTER:
-        if not 1 <= number <= 4:
-            raise ValueError("A quarter is numbered 1 to 4.")
-        first_month, last_month = 3 * number - 2, 3 * number
+        first, last = quarter_months(jalali_year, number)
     elif kind == TargetPeriod.YEAR:
         if number != 0:
             raise ValueError("A year has no number within it.")
-        first_month, last_month = 1, 12
+        first, last = year_months(jalali_year)
     else:
         raise ValueError(f"Unknown period {kind!r}.")
-    first, _last = jalali_month_range(jalali_year, first_month)
-    _first, last = jalali_month_range(jalali_year, last_month)
-    zone = timezone.get_default_timezone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    return Period(kind, jalali_year, number, start, end)
+    return Period(kind, jalali_year, number, first.starts_at(), last.ends_at())
 
 
 def current_period(kind: str, *, now: dt.datetime | None = None) -> Period:
     """The Jalali month, quarter or year that `now` (default: this moment) falls in, in the site's zone."""
-    today = jdatetime.date.fromgregorian(date=timezone.localtime(now or timezone.now()).date())
+    month = current_month(now)
     if kind == TargetPeriod.MONTH:
-        return period_of(kind, today.year, today.month)
+        return period_of(kind, month.year, month.month)
     if kind == TargetPeriod.QUARTER:
-        return period_of(kind, today.year, (today.month - 1) // 3 + 1)
-    return period_of(TargetPeriod.YEAR, today.year, 0)
+        return period_of(kind, month.year, month.quarter)
+    return period_of(TargetPeriod.YEAR, month.year, 0)
 
 
 @dataclass

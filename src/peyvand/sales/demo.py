@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from peyvand.core.jalali import JalaliMonth, months_between
 from peyvand.core.text import clean_text
 from peyvand.customers.demo import DemoStaff
 from peyvand.customers.models import Customer
@@ -297,15 +298,6 @@ def _deals(
     return Deal.objects.bulk_create(rows, batch_size=500)
 
 
-def _month_days(month_start: jdatetime.date) -> list[date]:
-    days = []
-    day = month_start
-    while day.month == month_start.month:
-        days.append(day.togregorian())
-        day += jdatetime.timedelta(days=1)
-    return days
-
-
 def _orders(
     rng: random.Random,
     customers: list[CustomerRow],
@@ -318,20 +310,16 @@ def _orders(
 ) -> tuple[int, int, int]:
     """`months` months of orders up to today, with a growing trend and the seasons; an invoice for each order
     that stands, and payments for most of them."""
-    this_month = jdatetime.date.fromgregorian(date=today).replace(day=1)
-    first = this_month
-    for _ in range(months):
-        first = (first - jdatetime.timedelta(days=1)).replace(day=1)
+    this_month = JalaliMonth.of(today)
+    first = this_month.shifted(-months)
     # Roughly one order a month for every 25 customers at the end of the history, fewer at its start.
     per_month = max(4, len(customers) // 25)
     order_rows: list[Order] = []
     order_lines: list[list[PricedLine]] = []
-    month = first
-    index = 0
-    while month <= this_month:
+    for index, month in enumerate(months_between(first, this_month)):
         growth = 0.7 + 0.3 * index / max(months, 1)
         count = int(per_month * growth * SEASON[month.month] * rng.uniform(0.92, 1.08))
-        days = [d for d in _month_days(month) if d <= today]
+        days = [d for d in month.days() if d <= today]
         for _ in range(count if days else 0):
             day = rng.choice(days)
             customer_id, owner_id, team_id = rng.choice(customers)
@@ -359,8 +347,6 @@ def _orders(
                 )
             )
             order_lines.append(lines)
-        month = (month + jdatetime.timedelta(days=32)).replace(day=1)
-        index += 1
     # Numbers follow the dates within each Jalali year, as they would have been given.
     pairs = sorted(zip(order_rows, order_lines, strict=True), key=lambda pair: pair[0].ordered_at)
     for order, _lines_of_order in pairs:

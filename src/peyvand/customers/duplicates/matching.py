@@ -29,7 +29,7 @@ from peyvand.customers.models import (
     DuplicateSource,
     DuplicateStatus,
 )
-from peyvand.customers.selectors import _prefix
+from peyvand.customers.selectors import prefix_q
 
 # token_sort_ratio (0–100) from which two names in the same city or organisation are a probable match;
 # 88 lets one wrong or missing letter through in a typical two-word Persian name, not a different surname.
@@ -120,7 +120,7 @@ def _similar_names(customer: Customer) -> Iterator[tuple[int, float]]:
         return
     rows = (
         _live()
-        .filter(peers, _prefix("sort_key", prefix), kind=customer.kind)
+        .filter(peers, prefix_q("sort_key", prefix), kind=customer.kind)
         .exclude(pk=customer.pk)
         .values_list("pk", "display_name")[:SAVE_CANDIDATES]
     )

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0010_index_deleted_customers'),
+        ("customers", "0010_index_deleted_customers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='tier',
-            field=models.CharField(blank=True, choices=[('gold', 'Gold'), ('silver', 'Silver'), ('bronze', 'Bronze')], max_length=8, verbose_name='tier'),
+            model_name="customer",
+            name="tier",
+            field=models.CharField(
+                blank=True,
+                choices=[("gold", "Gold"), ("silver", "Silver"), ("bronze", "Bronze")],
+                max_length=8,
+                verbose_name="tier",
+            ),
         ),
     ]

@@ -1,136 +1,24 @@
-"""Printable PDFs of sales documents (quotes now, invoices next): A4, right to left in Persian with joined
-letters and Persian digits, left to right in English; the lines, the totals, the payable amount in words.
-
-The layout is generic over a `PrintedDocument` (a title, a number, header facts, a customer, lines and totals);
-`quote_document` builds one from a Quote, and an invoice needs only its own builder. Amounts are printed in
-Rials, as the law wants on Iranian invoices, whatever unit the site's pages use.
-
-The printed labels are kept here per language rather than in the message catalogue: a document is printed in
-the language asked for (a Persian quote sent from an English screen), like the unit names in core.money.
-"""
+"""The A4 layout of a printed sales document (fonts, header, customer, lines, totals, signatures), mirrored in
+Persian, over a `PrintedDocument` whatever kind it is."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import get_language
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from peyvand.core.jalali import format_date
-from peyvand.core.text import is_persian, to_persian_digits
 from peyvand.core.words import number_to_words
-
-__all__ = [
-    "DocumentPDFError",
-    "PrintedDocument",
-    "font_paths",
-    "invoice_document",
-    "invoice_pdf",
-    "invoice_pdf_filename",
-    "quote_document",
-    "quote_pdf",
-    "quote_pdf_filename",
-    "render_document",
-]
+from peyvand.sales.pdf.text import LABELS, print_amount, print_digits, print_number, print_text
 
 FONT_FAMILY = "Vazirmatn"
 PAGE_MARGIN = 12.0  # mm
 FOOTER_SPACE = 14.0  # mm kept free at the bottom for the page number
-
-LABELS: dict[str, dict[str, str]] = {
-    "fa": {
-        "quote": "پیش‌فاکتور",
-        "number": "شماره",
-        "revision": "ویرایش",
-        "date": "تاریخ",
-        "valid_until": "اعتبار تا",
-        "customer": "مشخصات خریدار",
-        "customer_name": "نام",
-        "subject": "موضوع",
-        "national_id": "شناسه/کد ملی",
-        "address": "نشانی",
-        "phone": "تلفن",
-        "email": "پست الکترونیکی",
-        "row": "ردیف",
-        "description": "شرح کالا یا خدمت",
-        "quantity": "مقدار",
-        "unit": "واحد",
-        "unit_price": "مبلغ واحد",
-        "discount": "تخفیف",
-        "amount": "مبلغ کل",
-        "gross_total": "جمع کل پیش از تخفیف",
-        "discount_total": "جمع تخفیف‌ها",
-        "net_total": "جمع پس از تخفیف",
-        "vat_total": "مالیات و عوارض ارزش افزوده ({rate}٪)",
-        "total": "مبلغ قابل پرداخت",
-        "in_words": "مبلغ قابل پرداخت به حروف: {words} ریال",
-        "currency_note": "مبالغ به ریال است.",
-        "notes": "توضیحات و دلایل فنی",
-        "terms": "شرایط",
-        "seller_signature": "مهر و امضای فروشنده",
-        "buyer_signature": "مهر و امضای خریدار",
-        "page": "صفحه {page} از {pages}",
-        "draft": "پیش‌نویس",
-        "superseded": "جایگزین‌شده با ویرایش بعدی",
-        "invoice": "صورتحساب فروش کالا و خدمات",
-        "due_date": "سررسید",
-        "order": "سفارش",
-        "paid": "پرداخت‌شده",
-        "balance": "مانده",
-        "cancelled": "ابطال‌شده",
-        "remarks": "توضیحات",
-    },
-    "en": {
-        "quote": "Quotation",
-        "number": "Number",
-        "revision": "Revision",
-        "date": "Date",
-        "valid_until": "Valid until",
-        "customer": "Customer",
-        "customer_name": "Name",
-        "subject": "Subject",
-        "national_id": "National ID",
-        "address": "Address",
-        "phone": "Phone",
-        "email": "E-mail",
-        "row": "#",
-        "description": "Description",
-        "quantity": "Qty",
-        "unit": "Unit",
-        "unit_price": "Unit price",
-        "discount": "Discount",
-        "amount": "Amount",
-        "gross_total": "Total before discounts",
-        "discount_total": "Discounts",
-        "net_total": "Total after discounts",
-        "vat_total": "VAT ({rate}%)",
-        "total": "Total payable",
-        "in_words": "Total payable in words: {words} Rials",
-        "currency_note": "Amounts in Rials.",
-        "notes": "Notes and technical reasons",
-        "terms": "Terms",
-        "seller_signature": "Seller's stamp and signature",
-        "buyer_signature": "Customer's stamp and signature",
-        "page": "Page {page} of {pages}",
-        "draft": "Draft",
-        "superseded": "Superseded by a later revision",
-        "invoice": "Invoice",
-        "due_date": "Due date",
-        "order": "Order",
-        "paid": "Paid",
-        "balance": "Balance",
-        "cancelled": "Cancelled",
-        "remarks": "Notes",
-    },
-}
 
 
 class DocumentPDFError(ImproperlyConfigured):
@@ -184,37 +72,6 @@ def font_paths() -> tuple[Path, Path]:
     return regular, bold
 
 
-def _lang(lang: str | None) -> str:
-    return "fa" if is_persian(lang or get_language() or settings.LANGUAGE_CODE) else "en"
-
-
-def _digits(text: object, lang: str) -> str:
-    return to_persian_digits(text) if lang == "fa" else str(text)
-
-
-# A number standing on its own in typed text ("شماره 12"), not part of a Latin code or model name ("DL380").
-_LONE_NUMBER = re.compile(r"(?<![A-Za-z0-9_.-])[0-9]+(?:[.,/][0-9]+)*(?![A-Za-z0-9_-])")
-
-
-def _text(text: str, lang: str) -> str:
-    """Typed text as printed: in Persian its free-standing numbers get Persian digits; codes keep theirs."""
-    if lang != "fa":
-        return text
-    return _LONE_NUMBER.sub(lambda match: to_persian_digits(match.group(0)), text)
-
-
-def _amount(rial: int, lang: str) -> str:
-    return _digits(f"{rial:,}", lang)
-
-
-def _number(value: Decimal, lang: str) -> str:
-    """1.500 → 1.5, 2.000 → 2 (۱٫۵ and ۲ in Persian)."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return _digits(text or "0", lang)
-
-
 class _DocumentPDF(FPDF):
     def __init__(self, doc: PrintedDocument, *, pages: int | None) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -262,7 +119,7 @@ class _DocumentPDF(FPDF):
         self.set_text_color(110, 110, 110)
         pages = self.total_pages or self.page_no()
         text = self.labels["page"].format(page=self.page_no(), pages=pages)
-        self.cell(0, 6, _digits(text, self.doc.lang), align="C")
+        self.cell(0, 6, print_digits(text, self.doc.lang), align="C")
         self.set_text_color(0, 0, 0)
 
 
@@ -278,7 +135,7 @@ def _draw_header(pdf: _DocumentPDF) -> None:
     if details:
         pdf.text_font(8.5)
         pdf.set_x(pdf.x_of(0, half))
-        pdf.multi_cell(half, 4.6, _text(details, doc.lang), align=pdf.start_align())
+        pdf.multi_cell(half, 4.6, print_text(details, doc.lang), align=pdf.start_align())
     left_bottom = pdf.get_y()
 
     pdf.set_xy(pdf.x_of(half, half), top)
@@ -390,18 +247,18 @@ def _draw_lines(pdf: _DocumentPDF) -> None:
         discount = ""
         if line.discount_amount:
             discount = (
-                _amount(line.discount_amount, lang)
+                print_amount(line.discount_amount, lang)
                 + "\n"
-                + f"({_number(line.discount_percent, lang)}{'٪' if lang == 'fa' else '%'})"
+                + f"({print_number(line.discount_percent, lang)}{'٪' if lang == 'fa' else '%'})"
             )
         texts = [
-            _digits(index, lang),
+            print_digits(index, lang),
             line.description,
-            _number(line.quantity, lang),
+            print_number(line.quantity, lang),
             line.unit,
-            _amount(line.unit_price, lang),
+            print_amount(line.unit_price, lang),
             discount,
-            _amount(line.net_amount, lang),
+            print_amount(line.net_amount, lang),
         ]
         pdf.text_font(8.8)
         heights = [_line_count(pdf, text, width - 2) for text, width in zip(texts, widths, strict=True)]
@@ -432,7 +289,7 @@ def _draw_totals(pdf: _DocumentPDF) -> None:
         (pdf.labels["gross_total"], doc.gross_total, False),
         (pdf.labels["discount_total"], doc.discount_total, False),
         (pdf.labels["net_total"], doc.net_total, False),
-        (pdf.labels["vat_total"].format(rate=_number(rate, lang)), doc.vat_total, False),
+        (pdf.labels["vat_total"].format(rate=print_number(rate, lang)), doc.vat_total, False),
         (pdf.labels["total"], doc.total, True),
     ]
     label_width, value_width = 62.0, 40.0
@@ -450,7 +307,7 @@ def _draw_totals(pdf: _DocumentPDF) -> None:
         pdf.set_xy(pdf.x_of(offset, label_width), y)
         pdf.cell(label_width, height, f" {label} ", border=1, align=pdf.start_align(), fill=True)
         pdf.set_xy(pdf.x_of(offset + label_width, value_width), y)
-        pdf.cell(value_width, height, f" {_amount(value, lang)} ", border=1, align=pdf.end_align(), fill=True)
+        pdf.cell(value_width, height, f" {print_amount(value, lang)} ", border=1, align=pdf.end_align(), fill=True)
         pdf.set_xy(pdf.l_margin, y + height)
     pdf.set_draw_color(0, 0, 0)
     pdf.ln(2)
@@ -487,7 +344,7 @@ def _draw_texts(pdf: _DocumentPDF) -> None:
         pdf.multi_cell(
             pdf.content_width,
             5.2,
-            _text(text.strip(), doc.lang),
+            print_text(text.strip(), doc.lang),
             align=pdf.start_align(),
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
@@ -533,126 +390,3 @@ def render_document(doc: PrintedDocument) -> bytes:
     if first.pages_count > 1:
         first = _render(doc, pages=first.pages_count)
     return bytes(first.output())
-
-
-# --- quotes -------------------------------------------------------------------------------------------------
-
-
-def _customer_block(customer: Any, lang: str) -> list[tuple[str, str]]:
-    labels = LABELS[lang]
-    block = [(labels["customer_name"], _text(customer.display_name, lang))]
-    if customer.national_id:
-        block.append((labels["national_id"], _digits(customer.national_id, lang)))
-    address = customer.addresses.order_by("-is_primary", "id").first()
-    if address is not None:
-        text = str(address) + (f" ({address.postal_code})" if address.postal_code else "")
-        block.append((labels["address"], _text(text, lang)))
-    phone = customer.phones.order_by("-is_primary", "id").values_list("number", flat=True).first()
-    if phone:
-        from peyvand.core.phone import format_phone
-
-        # A phone number reads left to right in Persian text too (0۲۱ ۸۸۷۷ …): isolated so bidi keeps its groups.
-        block.append((labels["phone"], "\u2066" + _digits(format_phone(phone), lang) + "\u2069"))
-    email = customer.emails.order_by("-is_primary", "id").values_list("email", flat=True).first()
-    if email:
-        block.append((labels["email"], email))
-    return block
-
-
-def quote_document(quote: Any, *, lang: str | None = None) -> PrintedDocument:
-    """A Quote as a printed document, in `lang` (default: the active language)."""
-    chosen = _lang(lang)
-    labels = LABELS[chosen]
-    facts = [(labels["date"], format_date(quote.issue_date, chosen))]
-    if quote.revision > 1:
-        facts.append((labels["revision"], _digits(quote.revision, chosen)))
-    if quote.valid_until:
-        facts.append((labels["valid_until"], format_date(quote.valid_until, chosen)))
-    stamp = {"draft": labels["draft"], "superseded": labels["superseded"]}.get(str(quote.status), "")
-    customer = _customer_block(quote.customer, chosen)
-    # The title goes first in the customer's block: it says what the proposal is for.
-    if quote.title:
-        customer.insert(0, (labels["subject"], _text(quote.title, chosen)))
-    lines = _printed_lines(quote.lines, chosen)
-    return PrintedDocument(
-        title=labels["quote"],
-        number=quote.display_number,
-        facts=facts,
-        customer=customer,
-        lines=lines,
-        gross_total=quote.gross_total,
-        discount_total=quote.discount_total,
-        net_total=quote.net_total,
-        vat_rate_bp=quote.vat_rate_bp,
-        vat_total=quote.vat_total,
-        total=quote.total,
-        lang=chosen,
-        notes=quote.notes,
-        terms=quote.terms,
-        stamp=stamp,
-    )
-
-
-def quote_pdf(quote: Any, *, lang: str | None = None) -> bytes:
-    return render_document(quote_document(quote, lang=lang))
-
-
-def quote_pdf_filename(quote: Any) -> str:
-    """Q-1405-00042-r2.pdf: ASCII only, so that every mail program and browser keeps it."""
-    suffix = f"-r{quote.revision}" if quote.revision > 1 else ""
-    return f"{quote.number}{suffix}.pdf"
-
-
-def _printed_lines(lines: Any, lang: str) -> list[PrintedLine]:
-    return [
-        PrintedLine(
-            description=_text(line.description, lang),
-            quantity=line.quantity,
-            unit=line.unit,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            discount_amount=line.discount_amount,
-            net_amount=line.net_amount,
-        )
-        for line in lines.order_by("position", "id")
-    ]
-
-
-def invoice_document(invoice: Any, *, lang: str | None = None) -> PrintedDocument:
-    """An Invoice as a printed document (صورتحساب فروش کالا و خدمات): its lines and totals as issued, the due date,
-    and what has been paid and what is left at the moment it is printed."""
-    chosen = _lang(lang)
-    labels = LABELS[chosen]
-    facts = [
-        (labels["date"], format_date(invoice.issue_date, chosen)),
-        (labels["due_date"], format_date(invoice.due_date, chosen)),
-    ]
-    if invoice.order_id:
-        facts.append((labels["order"], invoice.order.number))
-    facts.append((labels["paid"], _amount(invoice.paid_total, chosen)))
-    facts.append((labels["balance"], _amount(invoice.balance, chosen)))
-    return PrintedDocument(
-        title=labels["invoice"],
-        number=invoice.number,
-        facts=facts,
-        customer=_customer_block(invoice.customer, chosen),
-        lines=_printed_lines(invoice.lines, chosen),
-        gross_total=invoice.gross_total,
-        discount_total=invoice.discount_total,
-        net_total=invoice.net_total,
-        vat_rate_bp=invoice.vat_rate_bp,
-        vat_total=invoice.vat_total,
-        total=invoice.total,
-        lang=chosen,
-        # An invoice's notes are not a proposal's technical reasons: printed under a plain heading.
-        sections=[(labels["remarks"], invoice.notes)] if invoice.notes else [],
-        stamp=labels["cancelled"] if invoice.status == "cancelled" else "",
-    )
-
-
-def invoice_pdf(invoice: Any, *, lang: str | None = None) -> bytes:
-    return render_document(invoice_document(invoice, lang=lang))
-
-
-def invoice_pdf_filename(invoice: Any) -> str:
-    return f"{invoice.number}.pdf"
