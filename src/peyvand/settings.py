@@ -220,6 +220,14 @@ PEYVAND_REMINDER_MINUTES = env_int("PEYVAND_REMINDER_MINUTES", 15, minimum=0)
 PEYVAND_REMINDER_CHECK_SECONDS = env_int("PEYVAND_REMINDER_CHECK_SECONDS", 60, minimum=5)
 # How often the worker rebuilds the customer ranking (sales.tasks.ranking_schedule); 0: only by hand.
 PEYVAND_RANKING_HOURS = env_int("PEYVAND_RANKING_HOURS", 24, minimum=0)
+# The service desk: the largest file a ticket takes; how long a satisfaction link stays open; how often the
+# worker looks for tickets left without a reply (0: never); how SMS to customers are sent until the channels
+# module brings real gateways ("console" writes them to the log).
+PEYVAND_TICKET_ATTACHMENT_MB = env_int("PEYVAND_TICKET_ATTACHMENT_MB", 20, minimum=1)
+PEYVAND_SATISFACTION_DAYS = env_int("PEYVAND_SATISFACTION_DAYS", 7, minimum=1)
+PEYVAND_NO_REPLY_CHECK_SECONDS = env_int("PEYVAND_NO_REPLY_CHECK_SECONDS", 300, minimum=0)
+PEYVAND_SMS_BACKEND = env_str("PEYVAND_SMS_BACKEND", "console")
+PEYVAND_TICKET_HANDLING_MINUTES = env_int("PEYVAND_TICKET_HANDLING_MINUTES", 12, minimum=1)
 # The address staff open the site at (https://crm.example.ir): links in e-mails are made absolute with it.
 PEYVAND_SITE_URL = env_str("PEYVAND_SITE_URL", "").rstrip("/")
 # The company as printed on quotes and invoices.

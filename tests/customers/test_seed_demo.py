@@ -55,7 +55,7 @@ def seeded(django_db_setup, django_db_blocker):
         for name in SALES_DEMO_MODELS:
             apps.get_model("sales", name).objects.all().delete()
         # So do the service desk's tickets, and its rules name the demo teams.
-        for name in ("Ticket", "RoutingRule", "SlaPolicy", "ServiceSettings"):
+        for name in ("Ticket", "RoutingRule", "SlaPolicy", "ServiceSettings", "Holiday", "KbArticle", "KbCategory"):
             apps.get_model("service", name).objects.all().delete()
         for category in apps.get_model("service", "TicketCategory").objects.order_by("-path"):
             category.delete()

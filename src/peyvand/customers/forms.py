@@ -36,6 +36,7 @@ from peyvand.customers.models import (
     PhoneKind,
     SettlementHabit,
     Source,
+    Tier,
 )
 
 Choices = list[tuple[str, StrOrPromise]]
@@ -150,6 +151,7 @@ class CustomerForm(forms.Form):
     settlement_habit = forms.ChoiceField(
         label=_("settlement habit"), choices=[*EMPTY, *SettlementHabit.choices], required=False
     )
+    tier = forms.ChoiceField(label=_("tier"), choices=[*EMPTY, *Tier.choices], required=False)
     tags = forms.CharField(label=_("tags"), max_length=1000, required=False, help_text=_("Separate tags with commas."))
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -214,6 +216,7 @@ class CustomerForm(forms.Form):
                 "source",
                 "preferred_channel",
                 "settlement_habit",
+                "tier",
                 "notes",
                 "organization_id",
                 "parent_id",

@@ -38,6 +38,7 @@ from peyvand.customers.models import (
     SettlementHabit,
     Source,
     Tag,
+    Tier,
 )
 
 STAGE_COUNTS_SECONDS = 60
@@ -239,6 +240,7 @@ _CHOICES: dict[str, Any] = {
     "source": Source,
     "preferred_channel": ContactChannel,
     "settlement_habit": SettlementHabit,
+    "tier": Tier,
 }
 _LIST_LABELS = {
     "phones": CustomerPhone._meta.verbose_name_plural,

@@ -95,6 +95,7 @@ class CustomerFields(Strict):
     team_id: int | None = None
     preferred_channel: str | None = None
     settlement_habit: str | None = None
+    tier: str | None = Field(None, description="gold, silver, bronze or empty: the service desk routes by it")
     notes: str | None = Field(None, max_length=20000)
     custom_fields: dict[str, Any] | None = None
     phones: list[PhoneIn] | None = Field(None, max_length=20)
@@ -160,6 +161,7 @@ class CustomerOut(Schema):
     team_id: int | None
     preferred_channel: str
     settlement_habit: str
+    tier: str
     notes: str
     custom_fields: dict[str, Any]
     phones: list[PhoneOut]

@@ -15,8 +15,9 @@ from peyvand.service.models import Holiday, ThursdayHours
 __all__ = ["WorkingCalendar", "working_calendar"]
 
 THURSDAY, FRIDAY = 3, 4  # date.weekday(): Monday is 0
-# A calendar with no working day in this many days is a mistake (every day a holiday); refuse rather than loop.
-MAX_DAYS = 3 * 366
+# A calendar with no working day in this many days in a row is a mistake (every day a holiday); refuse rather
+# than loop. Counted in closed days only, so a long target (months of business time) is never refused.
+MAX_CLOSED_DAYS = 3 * 366
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,13 @@ class WorkingCalendar:
         cursor = start.astimezone(self.zone)
         remaining = timedelta(minutes=max(minutes, 0))
         day = cursor.date()
-        for _step in range(MAX_DAYS):
+        closed_days = 0
+        while closed_days < MAX_CLOSED_DAYS:
             hours = self.hours_of(day)
-            if hours is not None:
+            if hours is None:
+                closed_days += 1
+            else:
+                closed_days = 0
                 begin, closes = max(cursor, hours[0]), hours[1]
                 if begin < closes:
                     available = closes - begin

@@ -1,5 +1,10 @@
-"""Page URLs of the service desk's dashboard pages (included by service/urls.py)."""
+"""Page URLs of the service desk's dashboard and staffing pages (included by service/urls.py)."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from peyvand.service import dashboard_views
+
+urlpatterns: list[URLPattern] = [
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("staffing/", dashboard_views.staffing_page, name="staffing"),
+]

@@ -28,6 +28,7 @@ from peyvand.sales.models.billing import PURCHASE
 from peyvand.sales.services.numbering import PREFIXES
 from peyvand.service.calendar import WorkingCalendar, working_calendar
 from peyvand.service.conditions import conditions_clean
+from peyvand.service.kb_demo import seed_kb_demo
 from peyvand.service.models import (
     AssignmentPolicy,
     MessageKind,
@@ -44,6 +45,7 @@ from peyvand.service.models import (
     TicketStatus,
 )
 from peyvand.service.services.settings import service_settings
+from peyvand.service.sla_services import holidays_load_year, official_holiday_years
 
 HISTORY_DAYS = 365
 MAX_CUSTOMERS = 2000
@@ -142,6 +144,7 @@ class ServiceDemoSummary:
     open: int = 0
     messages: int = 0
     answers: int = 0
+    articles: int = 0
 
 
 def seed_service(
@@ -167,7 +170,7 @@ def seed_service(
     if note:
         note(
             f"service desk: {summary.categories} categories, {summary.tickets} tickets ({summary.open} open), "
-            f"{summary.messages} messages, {summary.answers} satisfaction answers"
+            f"{summary.messages} messages, {summary.answers} satisfaction answers, {summary.articles} articles"
         )
     return summary
 
@@ -237,6 +240,8 @@ def _seed(rng: random.Random, staff: DemoStaff, customers: list[Customer], per_d
     categories = _categories()
     summary.categories = len(categories)
     _configure(staff, categories)
+    for year in official_holiday_years():  # before the calendar is read: the figures count them
+        holidays_load_year(by=None, year=year)
     leaves = [c for c in categories.values() if not any(o.parent_id == c.pk for o in categories.values())]
     policies = {p.name: p for p in SlaPolicy.objects.all()}
     calendar = working_calendar()
@@ -271,6 +276,7 @@ def _seed(rng: random.Random, staff: DemoStaff, customers: list[Customer], per_d
     _stored(TicketEvent, events, ("at",))
     _stored(TicketSatisfaction, answers, ("created_at", "updated_at"))
     summary.messages, summary.answers = len(messages), sum(1 for a in answers if a.score)
+    summary.articles = seed_kb_demo()
     return summary
 
 
@@ -363,6 +369,8 @@ def _ticket(
     resolution = max(response + 10, int(policy.resolution_minutes * rng.lognormvariate(-1.0, 0.7)))
     responded = calendar.add_minutes(arrived, response)
     resolved = calendar.add_minutes(arrived, resolution)
+    if now - arrived < timedelta(days=7) and rng.random() < 0.6:
+        resolved = now + timedelta(days=1)  # this week's queue: most recent tickets are still being worked on
     if responded <= now:
         ticket.first_responded_at = responded
         ticket.first_response_minutes = response

@@ -1,5 +1,13 @@
-"""Page URLs of the service desk's satisfaction pages (included by service/urls.py)."""
+"""Page URLs of satisfaction (included by service/urls.py under /service/): the customer's public answer page
+and the results."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from __future__ import annotations
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from peyvand.service import satisfaction_views
+
+urlpatterns: list[URLPattern] = [
+    path("feedback/<str:token>/", satisfaction_views.feedback, name="feedback"),
+    path("satisfaction/", satisfaction_views.satisfaction_results, name="satisfaction"),
+]

@@ -34,6 +34,7 @@ from peyvand.customers.models import (
     LifecycleStage,
     SettlementHabit,
     Source,
+    Tier,
 )
 
 # Customers read (and their phones, e-mails, … looked up) at a time: memory stays flat at any list size.
@@ -68,6 +69,7 @@ _FIELDS = (
     "team_id",
     "preferred_channel",
     "settlement_habit",
+    "tier",
     "birth_date",
     "created_at",
     "last_interaction_at",
@@ -107,6 +109,7 @@ def build_table(*, user: User, filters: ExportFilters, language: str) -> tuple[l
                     ("source", Source),
                     ("preferred_channel", ContactChannel),
                     ("settlement_habit", SettlementHabit),
+                    ("tier", Tier),
                 )
             },
             custom_fields=list(CustomField.objects.filter(is_active=True).order_by("position", "key")),
@@ -147,6 +150,7 @@ def _columns(labels: _Labels) -> list[Column]:
         *((_("Consent: %(channel)s") % {"channel": channels[ch]}, 12) for ch in CONSENT_CHANNELS),
         (model("preferred_channel"), 14),
         (model("settlement_habit"), 14),
+        (model("tier"), 10),
         (model("birth_date"), 12),
         (_("Created on"), 18),
         (model("last_interaction_at"), 18),
@@ -267,6 +271,7 @@ def _rows(user: User, ids: list[int], labels: _Labels) -> list[list[Value]]:
             team_id,
             preferred_channel,
             settlement_habit,
+            tier,
             birth_date,
             created_at,
             last_interaction_at,
@@ -298,6 +303,7 @@ def _rows(user: User, ids: list[int], labels: _Labels) -> list[list[Value]]:
                 *(_yes_no(consent.get(ch.value), labels) for ch in CONSENT_CHANNELS),
                 choices["preferred_channel"].get(preferred_channel, preferred_channel),
                 choices["settlement_habit"].get(settlement_habit, settlement_habit),
+                choices["tier"].get(tier, tier),
                 day_cell(birth_date, labels.persian),
                 moment_cell(created_at, labels.persian),
                 moment_cell(last_interaction_at, labels.persian),

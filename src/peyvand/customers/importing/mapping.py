@@ -24,6 +24,7 @@ from peyvand.customers.models import (
     LifecycleStage,
     PhoneKind,
     Source,
+    Tier,
 )
 
 CUSTOM_PREFIX = "cf:"
@@ -49,6 +50,7 @@ FIELDS: dict[str, Promise] = {
     "lifecycle_stage": _("Lifecycle stage"),
     "source": _("Source"),
     "income_bracket": _("Income bracket"),
+    "tier": _("Tier"),
     "tags": _("Tags"),
     "notes": _("Notes"),
     "owner": _("Account manager (username)"),
@@ -131,6 +133,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "lifecycle_stage": ("مرحله", "وضعیت", "مرحله مشتری", "stage", "lifecycle stage", "status"),
     "source": ("منبع", "منبع آشنایی", "نحوه آشنایی", "source", "lead source"),
     "income_bracket": ("سطح درآمد", "درآمد", "income", "income bracket"),
+    "tier": ("سطح", "سطح مشتری", "رده", "رده مشتری", "tier", "customer tier", "level"),
     "tags": ("برچسب", "برچسب ها", "برچسبها", "تگ", "tags", "tag", "labels"),
     "notes": ("یادداشت", "توضیحات", "توضیح", "notes", "note", "comments", "description"),
     "owner": ("مسئول", "کارشناس", "مدیر حساب", "owner", "account manager", "username"),
@@ -148,6 +151,14 @@ _EXTRA_VALUES: dict[str, dict[str, str]] = {
         "زن": "female",
         "خانم": "female",
         "f": "female",
+    },
+    "tier": {
+        "طلایی": "gold",
+        "طلا": "gold",
+        "نقره ای": "silver",
+        "نقره": "silver",
+        "برنزی": "bronze",
+        "برنز": "bronze",
     },
     "kind": {
         "شخص": "person",
@@ -167,6 +178,7 @@ _CHOICES: dict[str, type[models.TextChoices]] = {
     "lifecycle_stage": LifecycleStage,
     "source": Source,
     "income_bracket": IncomeBracket,
+    "tier": Tier,
 }
 _TAG_SPLIT = re.compile(r"[,،;؛|]")
 _EMAILISH = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -324,6 +324,7 @@ class BatchWriter:
             "national_id",
             "lifecycle_stage",
             "source",
+            "tier",
             "organization_id",
             "owner_id",
             "team_id",

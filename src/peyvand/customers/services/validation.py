@@ -35,6 +35,7 @@ from peyvand.customers.models import (
     PhoneKind,
     SettlementHabit,
     Source,
+    Tier,
 )
 from peyvand.customers.selectors import customers_visible_to
 
@@ -46,6 +47,7 @@ CHOICE_FIELDS: dict[str, type[models.TextChoices]] = {
     "source": Source,
     "preferred_channel": ContactChannel,
     "settlement_habit": SettlementHabit,
+    "tier": Tier,
 }
 SCALAR_FIELDS = (
     *TEXT_FIELDS,

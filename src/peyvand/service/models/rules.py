@@ -86,6 +86,7 @@ class SlaPolicy(TimeStampedModel):
     first_response_minutes = models.PositiveIntegerField(_("first response within (business minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution within (business minutes)"))
     # A warning goes out when this share of the time to a target has passed.
+    # xgettext:no-python-format
     warn_percent = models.PositiveSmallIntegerField(_("warn at (% of the time)"), default=80)
     # On a breach the ticket moves to this team (empty: it stays) and the team's managers are told.
     escalate_to = models.ForeignKey(

@@ -1,5 +1,6 @@
 """`peyvand worker`: run queued background tasks (imports, scans, sending) until stopped, queueing the
-periodic ones (the duplicate scan, the reminders, the customer ranking) when they are due."""
+periodic ones (the duplicate scan, the reminders, the customer ranking, the service desk's SLA watch and no-reply
+check) when they are due."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django_tasks_db.utils import is_locked_database_exception
 
 from peyvand.customers.duplicates import duplicate_scan_schedule
 from peyvand.sales.tasks import ranking_schedule, reminders_schedule
+from peyvand.service.tasks import no_reply_schedule, service_watch_schedule
 
 logger = logging.getLogger("peyvand.worker")
 
@@ -74,6 +76,8 @@ class Schedule:
         if self._due("periodic", CHECK_SECONDS, now):
             self._check("duplicate scan", duplicate_scan_schedule)
             self._check("customer ranking", ranking_schedule)
+            self._check("service desk watch", service_watch_schedule)
+            self._check("no-reply check", no_reply_schedule)
             checked = True
         if self._due("reminders", self.reminder_seconds, now):
             self._check("reminder run", reminders_schedule)
@@ -101,7 +105,8 @@ class Command(DatabaseWorker):
     help = (
         "Run Peyvand's background tasks from the database queue (start one or more beside the web server); "
         "also queues the periodic duplicate scan every PEYVAND_DUPLICATE_SCAN_HOURS, the customer ranking every "
-        "PEYVAND_RANKING_HOURS and the reminders every PEYVAND_REMINDER_CHECK_SECONDS."
+        "PEYVAND_RANKING_HOURS, the reminders every PEYVAND_REMINDER_CHECK_SECONDS and the service desk's SLA watch "
+        "every minute."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -77,4 +77,4 @@ class Command(BaseCommand):
         for username, password in demo.PASSWORDS.items():
             user = staff.users[username]
             team = f", {user.team.name}" if user.team else ""
-            self.stdout.write(f"  {username:8} {password:16} {user.get_role_display()}{team}")
+            self.stdout.write(f"  {username:10} {password:16} {user.get_role_display()}{team}")

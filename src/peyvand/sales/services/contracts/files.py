@@ -35,7 +35,7 @@ ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xcf")
 
 
-def _content_kind(head: bytes, stream: IO[bytes]) -> str | None:
+def content_kind(head: bytes, stream: IO[bytes]) -> str | None:
     """What the file's bytes say it is (never what its name says): pdf, jpeg, png, docx, xlsx, odt or None."""
     if head.startswith(b"%PDF-"):
         return "pdf"
@@ -97,7 +97,7 @@ def check_upload(upload: Any) -> tuple[str, str]:
             {"file": _("Attach a PDF, JPG or PNG image, Word (DOCX), Excel (XLSX) or OpenDocument (ODT) file.")}
         )
     expected, content_type = FILE_KINDS[ext]
-    kind = _content_kind(head, upload)
+    kind = content_kind(head, upload)
     upload.seek(0)
     if kind != expected:
         raise ValidationError(

@@ -1,0 +1,199 @@
+"""Reads of tickets: the queue (filters, orders, keyset pages, counts per status), one ticket with its thread,
+files and history, and the category tree. Every read goes through tickets_visible_to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from peyvand.accounts.models import User
+from peyvand.core.pagination import Page, paginate
+from peyvand.core.text import clean_text, normalize_digits
+from peyvand.service.models import (
+    OPEN_STATUSES,
+    MessageKind,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketEvent,
+    TicketMessage,
+    TicketPriority,
+    TicketStatus,
+)
+from peyvand.service.selectors import tickets_visible_to
+
+# A ticket without a resolution due time sorts after every one with it, at a moment no due time reaches.
+NEVER = dt.datetime(2199, 12, 31, tzinfo=dt.UTC)
+PRIORITY_RANK = {TicketPriority.URGENT: 0, TicketPriority.HIGH: 1, TicketPriority.NORMAL: 2, TicketPriority.LOW: 3}
+# The orders of the queue; each ends on the unique id so keyset pagination is exact.
+TICKET_ORDERS: dict[str, tuple[str, ...]] = {
+    "urgent": ("due_sort", "priority_rank", "id"),
+    "newest": ("-id",),
+    "oldest": ("id",),
+}
+CUSTOMER_TICKETS = 10
+
+
+def _ranked(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.annotate(
+        due_sort=Coalesce("resolution_due_at", Value(NEVER)),
+        priority_rank=Case(
+            *(When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()),
+            default=Value(9),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """The queue's filters. `status` is a status or "open" (every open status); `assignee` an id, "mine" or
+    "unassigned"; `category` takes its sub-categories with it."""
+
+    status: str = ""
+    team_id: int | None = None
+    assignee: str = ""
+    category_id: int | None = None
+    priority: str = ""
+    kind: str = ""
+    customer_id: int | None = None
+    q: str = ""
+
+    def where(self, user: User, *, with_status: bool = True) -> Q:
+        where = Q()
+        if with_status and self.status == "open":
+            where &= Q(status__in=OPEN_STATUSES)
+        elif with_status and self.status in TicketStatus.values:
+            where &= Q(status=self.status)
+        if self.team_id:
+            where &= Q(team_id=self.team_id)
+        if self.assignee == "mine":
+            where &= Q(assignee_id=user.pk)
+        elif self.assignee == "unassigned":
+            where &= Q(assignee__isnull=True)
+        elif self.assignee.isdigit():
+            where &= Q(assignee_id=int(self.assignee))
+        if self.category_id:
+            category = TicketCategory.objects.filter(pk=self.category_id).first()
+            where &= Q(category__path__startswith=category.path) if category else Q(pk__in=[])
+        if self.priority in TicketPriority.values:
+            where &= Q(priority=self.priority)
+        if self.kind:
+            where &= Q(kind=self.kind)
+        if self.customer_id:
+            where &= Q(customer_id=self.customer_id)
+        text = clean_text(self.q).strip()
+        if text:
+            digits = normalize_digits(text)
+            where &= Q(number__icontains=digits) | Q(subject__icontains=text)
+        return where
+
+
+def ticket_list(
+    *, user: User, filters: TicketFilters, order: str = "urgent", cursor: str | None = None, limit: int = 50
+) -> Page:
+    """One page of the visible tickets matching `filters`. Raises ValidationError for a cursor not ours."""
+    tickets = (
+        _ranked(tickets_visible_to(user))
+        .filter(filters.where(user))
+        .select_related("customer", "category", "team", "assignee")
+    )
+    return paginate(tickets, order=TICKET_ORDERS[order], cursor=cursor, limit=limit)
+
+
+def ticket_counts(*, user: User, filters: TicketFilters) -> dict[str, int]:
+    """How many visible tickets match the filters in each status (the queue's tabs), and "open" in all."""
+    rows = (
+        tickets_visible_to(user)
+        .filter(filters.where(user, with_status=False))
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    counts = {status: 0 for status in TicketStatus.values}
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
+    return counts
+
+
+def ticket_get(*, user: User, pk: int) -> Ticket:
+    """One visible ticket or Ticket.DoesNotExist, whether it is missing or someone else's."""
+    return (
+        tickets_visible_to(user)
+        .select_related("customer", "category", "team", "assignee", "order", "contract", "sla_policy", "created_by")
+        .get(pk=pk)
+    )
+
+
+def ticket_thread(ticket: Ticket, *, notes: bool = True) -> list[TicketMessage]:
+    """The conversation in order, each message with its files; without the internal notes for the customer."""
+    messages = ticket.messages.select_related("author", "kb_article").prefetch_related(
+        Prefetch("attachments", queryset=TicketAttachment.objects.order_by("id"))
+    )
+    if not notes:
+        messages = messages.exclude(kind=MessageKind.NOTE)
+    return list(messages.order_by("id"))
+
+
+def ticket_attachments(ticket: Ticket) -> list[TicketAttachment]:
+    return list(ticket.attachments.select_related("uploaded_by").order_by("id"))
+
+
+def ticket_history(ticket: Ticket) -> list[TicketEvent]:
+    return list(ticket.events.select_related("by").order_by("id"))
+
+
+def attachment_get(*, user: User, ticket_id: int, attachment_id: int) -> TicketAttachment:
+    """A file of a visible ticket, or TicketAttachment.DoesNotExist."""
+    return TicketAttachment.objects.select_related("ticket").get(
+        pk=attachment_id, ticket_id=ticket_id, ticket__in=tickets_visible_to(user)
+    )
+
+
+def customer_tickets(*, user: User, customer_id: int, limit: int = CUSTOMER_TICKETS) -> list[Ticket]:
+    """A customer's latest visible tickets (the 360° page)."""
+    return list(
+        tickets_visible_to(user)
+        .filter(customer_id=customer_id)
+        .select_related("category", "assignee")
+        .order_by("-id")[:limit]
+    )
+
+
+def category_tree(*, active_only: bool = False) -> list[TicketCategory]:
+    """Every category in tree order (by path: each parent before its children)."""
+    categories = TicketCategory.objects.select_related("default_team", "parent")
+    if active_only:
+        categories = categories.filter(is_active=True)
+    rows = list(categories)
+    # Siblings by position, then name: the path orders by id, which is the order they were made in.
+    by_parent: dict[int | None, list[TicketCategory]] = {}
+    for row in rows:
+        by_parent.setdefault(row.parent_id, []).append(row)
+    out: list[TicketCategory] = []
+    ids = {row.pk for row in rows}
+
+    def walk(parent: int | None) -> None:
+        for row in sorted(by_parent.get(parent, []), key=lambda c: (c.position, c.name, c.pk)):
+            out.append(row)
+            walk(row.pk)
+
+    walk(None)
+    # A child whose parent is filtered out (an active child of a retired parent) still appears.
+    for row in rows:
+        if row.parent_id is not None and row.parent_id not in ids:
+            out.append(row)
+            walk(row.pk)
+    return out
+
+
+def ticket_queue_users(user: User) -> Any:
+    """People the queue's assignee filter offers."""
+    from peyvand.accounts.selectors import users_visible_to
+
+    return users_visible_to(user).order_by("first_name", "last_name", "username")
