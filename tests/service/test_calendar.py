@@ -262,3 +262,26 @@ def test_working_calendar_reads_the_desk_settings_and_the_holidays(db):
     assert calendar.hours_of(parse_date("1405/02/10")) is None
     assert calendar.hours_of(parse_date("1405/02/13")) is None
     assert calendar.zone.key == "Asia/Tehran"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 6, 30), timezones=st.just(UTC)),  # noqa: DTZ001
+    span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=700)),
+    thursday=st.sampled_from(ThursdayHours.values),
+)
+def test_a_long_span_counted_by_weeks_equals_counting_every_day(start, span, thursday):
+    # Months-old tickets' clocks are counted by whole weeks less the holidays in them; the answer must be the
+    # one a day-by-day count gives.
+    calendar = make_calendar(thursday=thursday, holidays=[*NOWRUZ_1405, "1405/03/14", "1405/11/22", "1406/01/01"])
+    end = start + span
+    local_start, local_end = start.astimezone(TEHRAN), end.astimezone(TEHRAN)
+    worked = timedelta()
+    day = local_start.date()
+    while day <= local_end.date():
+        hours = calendar.hours_of(day)
+        if hours is not None:
+            begin, finish = max(local_start, hours[0]), min(local_end, hours[1])
+            worked += max(finish - begin, timedelta())
+        day += timedelta(days=1)
+    assert calendar.minutes_between(start, end) == int(worked.total_seconds() // 60)

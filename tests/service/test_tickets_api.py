@@ -535,3 +535,21 @@ def test_the_notifications_of_a_ticket_are_read_within_its_scope(api_client, age
         ("ticket_received", "skipped", "no_address"),
     ]
     assert api_client(agent_b).get(f"/api/v1/tickets/{ticket.pk}/notifications").status_code == 404
+
+
+def test_resolved_and_closed_are_counted_only_up_to_the_cap(client_a, agent_a, customer_a, make_ticket, monkeypatch):
+    from django.test import Client
+
+    from peyvand.service import ticket_selectors
+
+    monkeypatch.setattr(ticket_selectors, "COUNT_CAP", 2)
+    for _ in range(4):
+        make_ticket(customer=customer_a, status=TicketStatus.CLOSED)
+    make_ticket(customer=customer_a, status=TicketStatus.RESOLVED)
+    make_ticket(customer=customer_a)
+    counts = client_a.get("/api/v1/tickets/counts").json()["counts"]
+    assert (counts["closed"], counts["resolved"], counts["open"], counts["new"]) == (3, 1, 1, 1)
+    browser = Client()
+    browser.force_login(agent_a)
+    page = browser.get("/service/tickets/?status=closed").content.decode()
+    assert "۲+" in page

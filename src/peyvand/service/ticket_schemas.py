@@ -156,7 +156,10 @@ class TicketPage(Schema):
 
 
 class TicketCountsOut(Schema):
-    counts: dict[str, int] = Field(description="per status, and `open` for every open status")
+    counts: dict[str, int] = Field(
+        description="per status, and `open` for every open status; resolved and closed are counted up to 999, "
+        "so 1000 means 1000 or more"
+    )
 
 
 class TicketFiltersIn(Clean):

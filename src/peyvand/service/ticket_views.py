@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peyvand.accounts.models import Team, User
-from peyvand.core.downloads import file_download
+from peyvand.core.downloads import stored_file_download
 from peyvand.core.errors import ConflictError
 from peyvand.core.http import current_user, list_page, query_int
 from peyvand.core.text import search_key
@@ -119,13 +119,17 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.ticket_counts(user=user, filters=filters)
     labels = {"open": _("Open"), **dict(TicketStatus.choices), "all": _("All")}
     counts["all"] = sum(counts[s] for s in TicketStatus.values)
+    cap = selectors.COUNT_CAP
     context = {
         **listing.context(),
         "rows": [(t, queue_clock(t, now, calendar)) for t in listing.page.items],
         "filters": filters,
         "tab": filters.status or "all",
         "order": order,
-        "tabs": [(s, labels[s], counts.get(s, 0), _tab_query(request.GET, s)) for s in TABS],
+        # A count past the cap (resolved and closed tickets are counted only so far) is shown as "999+".
+        "tabs": [
+            (s, labels[s], min(counts.get(s, 0), cap), counts.get(s, 0) > cap, _tab_query(request.GET, s)) for s in TABS
+        ],
         "categories": [(c.pk, "— " * c.depth + c.label) for c in selectors.category_tree()],
         "teams": list(Team.objects.all()),
         "priorities": TicketPriority.choices,
@@ -426,10 +430,10 @@ def ticket_attachment_download(request: HttpRequest, pk: int, attachment_id: int
         row = selectors.attachment_get(user=current_user(request), ticket_id=pk, attachment_id=attachment_id)
     except TicketAttachment.DoesNotExist:
         raise Http404(_("No such file.")) from None
-    try:
-        stream = row.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from the storage.")) from None
-    response = file_download(request, stream, filename=row.name, content_type=row.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_download(
+        request,
+        row.file,
+        filename=row.name,
+        content_type=row.content_type,
+        missing=_("The file is missing from the storage."),
+    )
