@@ -5,101 +5,26 @@
 Prints its figures and PASS/MISS against the targets; see bench/README.md for what each figure means.
 """
 
-# ruff: noqa: S603, S607 - it runs the PostgreSQL tools and itself with arguments it builds, never user input
-
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
 import random
 import re
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
-PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import VAR, BenchWorker, machine_line, percentile, run_databases, timed
+
 TARGETS = {"lookup_p99_ms": 5.0, "lookup_vs_raw": 2.0, "search_p95_ms": 150.0, "list_p95_ms": 200.0}
 
 
 # --- orchestration (parent process) ---------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _as_pg_user(cmd: list[str]) -> list[str]:
-    """initdb and postgres refuse to run as root: run them as the `postgres` system user (or nobody)."""
-    if os.geteuid() != 0:
-        return cmd
-    user = "postgres" if subprocess.run(["id", "postgres"], capture_output=True).returncode == 0 else "nobody"
-    return ["runuser", "-u", user, "--", *cmd]
-
-
-class PostgresServer:
-    """A private PostgreSQL on a free loopback port; the data directory is temporary unless `keep`."""
-
-    def __init__(self, keep: bool) -> None:
-        self.dir = VAR / "postgres" if keep else Path(tempfile.mkdtemp(prefix="peyvand-bench-pg-"))
-        self.keep, self.port = keep, _free_port()
-        self.data = self.dir / "data"
-
-    def start(self) -> str:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            owner = "postgres" if subprocess.run(["id", "postgres"], capture_output=True).returncode == 0 else "nobody"
-            shutil.chown(self.dir, owner)
-        if not (self.data / "PG_VERSION").exists():
-            initdb = [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"]
-            subprocess.run(_as_pg_user([*initdb, "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
-        options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c shared_buffers=1GB "
-            "-c max_wal_size=8GB -c checkpoint_timeout=30min -c work_mem=16MB -c effective_cache_size=8GB "
-            "-c random_page_cost=1.1"
-        )
-        pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-o", options]
-        subprocess.run(_as_pg_user([*pg_ctl, "start"]), check=True, capture_output=True)
-        base = f"postgres://postgres@127.0.0.1:{self.port}/"
-        subprocess.run(
-            [str(PG_BIN / "psql"), base + "postgres", "-qc", "CREATE DATABASE peyvand_bench"], capture_output=True
-        )
-        return base + "peyvand_bench"
-
-    def stop(self) -> None:
-        subprocess.run(
-            _as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]), capture_output=True
-        )
-        if not self.keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _run_worker(args: argparse.Namespace, database: str, url: str) -> int:
-    env = dict(os.environ, DATABASE_URL=url, PEYVAND_API_RATE_LIMIT="100000000", PEYVAND_DEBUG="0")
-    cmd = [
-        sys.executable,
-        __file__,
-        "--worker",
-        database,
-        "--customers",
-        str(args.customers),
-        "--samples",
-        str(args.samples),
-        *(["--reuse"] if args.reuse else []),
-        *(["--explain"] if args.explain else []),
-    ]
-    return subprocess.run(cmd, env=env, check=False).returncode
 
 
 def main() -> None:
@@ -114,45 +39,11 @@ def main() -> None:
     if args.worker:
         Worker(args).run()
         return
-    print(
-        f"# {time.strftime('%Y-%m-%d %H:%M %Z')}, {platform.node()}, {os.cpu_count()} CPUs, "
-        f"{platform.python_implementation()} {platform.python_version()}, {args.customers:,} customers"
-    )
-    failed = 0
-    if args.database in ("sqlite", "both"):
-        VAR.mkdir(parents=True, exist_ok=True)
-        path = VAR / f"customers-{args.customers}.sqlite3"
-        if not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        failed |= _run_worker(args, "sqlite", f"sqlite:///{path}")
-    if args.database in ("postgres", "both"):
-        url = os.environ.get("BENCH_DATABASE_URL")
-        server = None if url else PostgresServer(keep=args.reuse)
-        try:
-            url = url or server.start()  # type: ignore[union-attr]
-            failed |= _run_worker(args, "postgres", url)
-        finally:
-            if server:
-                server.stop()
-    sys.exit(failed)
+    print(f"{machine_line()}, {args.customers:,} customers")
+    run_databases(__file__, args, sqlite_path=VAR / f"customers-{args.customers}.sqlite3", fresh=not args.reuse)
 
 
 # --- measuring (worker process, one database) ------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
 
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -172,31 +63,16 @@ def written_as_people_do(e164: str, rng: random.Random) -> str:
     )
 
 
-class Worker:
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args, self.db = args, args.worker
-        self.results: dict[str, Any] = {"database": self.db}
-        self.rng = random.Random(42)
-
-    def say(self, text: str) -> None:
-        print(f"[{self.db}] {text}", flush=True)
-
-    def verdict(self, name: str, value: float, target: str) -> str:
-        ok = value <= TARGETS[target]
-        self.results.setdefault("verdicts", {})[name] = ok
-        return f"{'PASS' if ok else 'MISS'} (target ≤ {TARGETS[target]:g})"
+class Worker(BenchWorker):
+    targets = TARGETS
 
     def run(self) -> None:
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peyvand.settings")
-        django.setup()
+        self.database_ready()
         from django.core.management import call_command
         from django.db import connection
 
         from peyvand.customers.models import Customer
 
-        call_command("migrate", verbosity=0)
         have = Customer.objects.count()
         if have >= self.args.customers and self.args.reuse:
             self.say(f"reusing {have:,} seeded customers")

@@ -310,8 +310,8 @@ class PostgresDatabases:
             self.kinds.append(kind)
 
     def _start(self, *, want_1m: bool) -> str:
-        # The cluster helper of bench/customers.py: the same server settings as the customer measurements.
-        from customers import PostgresServer
+        # The cluster helper of bench/_common.py: the same server settings as the customer measurements.
+        from _common import PostgresServer
 
         if want_1m and (KEPT_CLUSTER / "data" / "PG_VERSION").exists():
             try:

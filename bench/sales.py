@@ -7,7 +7,7 @@
 Prints its figures beside their floors and PASS/MISS against the targets; see bench/README.md ("Sales").
 """
 
-# ruff: noqa: S603 - it runs itself and the PostgreSQL tools with arguments it builds, never user
+
 # input, and its SQL names come from the models
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import random
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,10 +23,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from customers import PostgresServer, percentile
+from _common import (
+    VAR,
+    BenchWorker,
+    machine_line,
+    percentile,
+    rows_insert,
+    run_databases,
+    timed,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
 # The customers' bench leaves its 1M database here; copying it saves seeding a million customers again.
 CUSTOMERS_1M = VAR / "customers-1000000.sqlite3"
 TARGETS = {"board_p95_ms": 300.0, "customer_value_p95_ms": 20.0, "ranking_vs_floor": 2.0}
@@ -39,28 +42,6 @@ TITLES = ["تجهیز اتاق سرور", "نوسازی رایانه‌ها", "�
 
 
 # --- orchestration (parent process) ---------------------------------------------------------------------
-
-
-def _run_worker(args: argparse.Namespace, database: str, url: str) -> int:
-    env = dict(os.environ, DATABASE_URL=url, PEYVAND_API_RATE_LIMIT="100000000", PEYVAND_DEBUG="0")
-    cmd = [
-        sys.executable,
-        __file__,
-        "--worker",
-        database,
-        "--customers",
-        str(args.customers),
-        "--orders",
-        str(args.orders),
-        "--deals",
-        str(args.deals),
-        "--runs",
-        str(args.runs),
-        "--samples",
-        str(args.samples),
-        *(["--reuse"] if args.reuse else []),
-    ]
-    return subprocess.run(cmd, env=env, check=False).returncode
 
 
 def main() -> None:
@@ -78,72 +59,33 @@ def main() -> None:
         Worker(args).run()
         return
     print(
-        f"# {time.strftime('%Y-%m-%d %H:%M %Z')}, {platform.node()}, {os.cpu_count()} CPUs, "
-        f"{platform.python_implementation()} {platform.python_version()}: {args.customers:,} customers, "
-        f"{args.orders:,} orders, {args.deals:,} open deals",
+        f"{machine_line()}: {args.customers:,} customers, {args.orders:,} orders, {args.deals:,} open deals",
         flush=True,
     )
-    failed = 0
-    if args.database in ("sqlite", "both"):
-        VAR.mkdir(parents=True, exist_ok=True)
-        path = VAR / f"sales-{args.customers}-{args.orders}-{args.deals}.sqlite3"
-        if not args.reuse or not path.exists():
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            if args.customers == 1_000_000 and CUSTOMERS_1M.exists():
-                print(f"[sqlite] copying {CUSTOMERS_1M.name} (made by bench/customers.py)", flush=True)
-                shutil.copyfile(CUSTOMERS_1M, path)
-        failed |= _run_worker(args, "sqlite", f"sqlite:///{path}")
-    if args.database in ("postgres", "postgresql", "both"):
-        url = os.environ.get("BENCH_DATABASE_URL")
-        server = None if url else PostgresServer(keep=args.reuse)
-        try:
-            url = url or server.start()  # type: ignore[union-attr]
-            failed |= _run_worker(args, "postgres", url)
-        finally:
-            if server:
-                server.stop()
-    sys.exit(failed)
+    path = VAR / f"sales-{args.customers}-{args.orders}-{args.deals}.sqlite3"
+
+    def from_customers_1m(path: Path) -> None:
+        if args.customers == 1_000_000 and CUSTOMERS_1M.exists():
+            print(f"[sqlite] copying {CUSTOMERS_1M.name} (made by bench/customers.py)", flush=True)
+            shutil.copyfile(CUSTOMERS_1M, path)
+
+    run_databases(__file__, args, sqlite_path=path, fresh=not args.reuse or not path.exists(), fill=from_customers_1m)
 
 
 # --- loading and measuring (worker process, one database) ------------------------------------------------
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
-class Worker:
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args, self.db = args, args.worker
-        self.results: dict[str, Any] = {"database": self.db}
-        self.rng = random.Random(42)
-
-    def say(self, text: str) -> None:
-        print(f"[{self.db}] {text}", flush=True)
-
-    def verdict(self, name: str, value: float, target: str) -> str:
-        ok = value <= TARGETS[target]
-        self.results.setdefault("verdicts", {})[name] = ok
-        return f"{'PASS' if ok else 'MISS'} (target ≤ {TARGETS[target]:g})"
+class Worker(BenchWorker):
+    targets = TARGETS
 
     def run(self) -> None:
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peyvand.settings")
-        django.setup()
+        self.database_ready()
         from django.core.management import call_command
         from django.db import connection
 
         from peyvand.customers.models import Customer
         from peyvand.sales.models import Deal, Order
 
-        call_command("migrate", verbosity=0)
         have = Customer.objects.count()
         if have < self.args.customers:
             if have:
@@ -182,49 +124,6 @@ class Worker:
             cursor.execute("SELECT id, owner_id, team_id FROM customers_customer WHERE deleted_at IS NULL ORDER BY id")
             rows = cursor.fetchall()
         return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
-
-    def _insert(self, model: Any, columns: list[str], batches: Iterator[list[tuple[Any, ...]]]) -> float:
-        """Load the rows into `model`'s table with its secondary indexes dropped and built once at the end,
-        in one transaction: executemany on SQLite, COPY on PostgreSQL. Returns seconds."""
-        from django.core.management.color import no_style
-        from django.db import connection, transaction
-
-        table = model._meta.db_table
-        started = time.perf_counter()
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = %s",
-                    [table],
-                )
-            else:
-                cursor.execute("SET synchronous_commit = off")
-                cursor.execute("SET maintenance_work_mem = '512MB'")
-                cursor.execute(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
-                    [table],
-                )
-            dropped = [(n, sql) for n, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")]
-            for name, _sql in dropped:
-                cursor.execute(f'DROP INDEX "{name}"')
-            names = ", ".join(columns)
-            for rows in batches:
-                if connection.vendor == "postgresql":
-                    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    marks = ", ".join(["%s"] * len(columns))
-                    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-            if connection.vendor == "postgresql":
-                # The foreign keys are checked at commit; PostgreSQL refuses CREATE INDEX while checks are pending.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for _name, sql in dropped:
-                cursor.execute(sql)
-            if connection.vendor == "postgresql":
-                for statement in connection.ops.sequence_reset_sql(no_style(), [model]):
-                    cursor.execute(statement)
-        return time.perf_counter() - started
 
     def _stamp(self) -> Callable[[int], str]:
         """Epoch seconds → the text the database stores a UTC datetime as (naive text on SQLite)."""
@@ -307,7 +206,7 @@ class Worker:
                 if done % 1_000_000 == 0 or done == self.args.orders:
                     self.say(f"  {done:,} orders generated and written")
 
-        seconds = self._insert(Order, columns, batches())
+        seconds = rows_insert(Order, columns, batches())
         self.results["load_orders_seconds"] = seconds
         self.say(f"loaded {self.args.orders:,} orders in {seconds:.0f} s (indexes built once at the end)")
 
@@ -373,7 +272,7 @@ class Worker:
             if rows:
                 yield rows
 
-        seconds = self._insert(Deal, columns, batches())
+        seconds = rows_insert(Deal, columns, batches())
         self.results["load_deals_seconds"] = seconds
         self.say(f"loaded {self.args.deals - have:,} open deals in {seconds:.1f} s")
 

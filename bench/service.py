@@ -8,16 +8,10 @@ Prints its figures beside their floors and PASS/MISS against the targets; see be
 Each part is one method of Worker, named in PARTS; a new part is a new method and a new PARTS entry.
 """
 
-# ruff: noqa: S603 - it runs itself and the PostgreSQL tools with arguments it builds, never user input
-
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import random
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -25,10 +19,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from customers import PostgresServer
+from _common import (
+    VAR,
+    BenchWorker,
+    machine_line,
+    percentile,
+    rows_insert,
+    run_databases,
+    timed,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
 # Higher is better for every figure here: a target is a floor the figure must reach.
 TARGETS = {"routing_tickets_per_s": 2000.0}
 # Lower is better for these: a page's p95 must stay under its target.
@@ -94,21 +94,6 @@ FILLER = (
 # --- orchestration (parent process) ---------------------------------------------------------------------
 
 
-def _run_worker(database: str, url: str) -> int:
-    env = dict(os.environ, DATABASE_URL=url, PEYVAND_API_RATE_LIMIT="100000000", PEYVAND_DEBUG="0")
-    # The worker gets the same options (any a part adds included), less the choice of database.
-    forwarded, skip = [], False
-    for arg in sys.argv[1:]:
-        if skip:
-            skip = False
-        elif arg == "--database":
-            skip = True
-        elif not arg.startswith("--database="):
-            forwarded.append(arg)
-    cmd = [sys.executable, __file__, "--worker", database, *forwarded]
-    return subprocess.run(cmd, env=env, check=False).returncode
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--database", choices=["sqlite", "postgres", "postgresql", "both"], default="sqlite")
@@ -132,30 +117,13 @@ def main() -> None:
         Worker(args).run()
         return
     print(
-        f"# {time.strftime('%Y-%m-%d %H:%M %Z')}, {platform.node()}, {os.cpu_count()} CPUs, "
-        f"{platform.python_implementation()} {platform.python_version()}: parts {args.parts}",
+        f"{machine_line()}: parts {args.parts}",
         flush=True,
     )
-    failed = 0
-    if args.database in ("sqlite", "both"):
-        VAR.mkdir(parents=True, exist_ok=True)
-        # The loaded tickets make a database of their own (per size), which the routing part alone does not need.
-        loaded = bool({"tickets", "queue", "dashboard"} & set(args.parts.split(",")))
-        path = VAR / (f"service-{args.load}.sqlite3" if loaded else "service.sqlite3")
-        if not args.reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        failed |= _run_worker("sqlite", f"sqlite:///{path}")
-    if args.database in ("postgres", "postgresql", "both"):
-        url = os.environ.get("BENCH_DATABASE_URL")
-        server = None if url else PostgresServer(keep=args.reuse)
-        try:
-            url = url or server.start()  # type: ignore[union-attr]
-            failed |= _run_worker("postgres", url)
-        finally:
-            if server:
-                server.stop()
-    sys.exit(failed)
+    # The loaded tickets make a database of their own (per size), which the routing part alone does not need.
+    loaded = bool({"tickets", "queue", "dashboard"} & set(args.parts.split(",")))
+    path = VAR / (f"service-{args.load}.sqlite3" if loaded else "service.sqlite3")
+    run_databases(__file__, args, sqlite_path=path, fresh=not args.reuse)
 
 
 # --- measuring (worker process, one database) -----------------------------------------------------------
@@ -175,39 +143,16 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
     return best
 
 
-def timed_ms(fn: Callable[[], Any], repeat: int) -> list[float]:
-    """Each of `repeat` runs' time in milliseconds."""
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
-class Worker:
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args, self.db = args, args.worker
-        self.results: dict[str, Any] = {"database": self.db}
-        self.rng = random.Random(42)
-
-    def say(self, text: str) -> None:
-        print(f"[{self.db}] {text}", flush=True)
-
+class Worker(BenchWorker):
     def verdict(self, name: str, value: float, target: str) -> str:
         ok = value >= TARGETS[target]
         self.results.setdefault("verdicts", {})[name] = ok
         return f"{'PASS' if ok else 'MISS'} (target ≥ {TARGETS[target]:,.0f})"
 
     def run(self) -> None:
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peyvand.settings")
-        django.setup()
-        from django.core.management import call_command
+        self.database_ready()
         from django.db import connection
 
-        call_command("migrate", verbosity=0)
         self.say(f"database: {connection.vendor}")
         for part in self.args.parts.split(","):
             getattr(self, part)()
@@ -385,48 +330,6 @@ class Worker:
         self.say(f"  route_ticket in full, with the policies' queries ({len(sample):,} tickets): {full_rate:,.0f}/s")
 
     # --- tickets at scale, the queue and the dashboard ------------------------------------------------------
-
-    def _desk_insert(self, model: Any, columns: list[str], batches: Iterator[list[tuple[Any, ...]]]) -> float:
-        """Load the rows into `model`'s table with its secondary indexes dropped and built once at the end, in
-        one transaction: executemany on SQLite, COPY on PostgreSQL (as bench/sales.py loads orders). Seconds."""
-        from django.core.management.color import no_style
-        from django.db import connection, transaction
-
-        table = model._meta.db_table
-        started = time.perf_counter()
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = %s",
-                    [table],
-                )
-            else:
-                cursor.execute("SET synchronous_commit = off")
-                cursor.execute("SET maintenance_work_mem = '512MB'")
-                cursor.execute(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
-                    [table],
-                )
-            dropped = [(n, sql) for n, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")]
-            for name, _sql in dropped:
-                cursor.execute(f'DROP INDEX "{name}"')
-            names = ", ".join(columns)
-            for rows in batches:
-                if connection.vendor == "postgresql":
-                    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    marks = ", ".join(["%s"] * len(columns))
-                    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-            if connection.vendor == "postgresql":
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for _name, sql in dropped:
-                cursor.execute(sql)
-            if connection.vendor == "postgresql":
-                for statement in connection.ops.sequence_reset_sql(no_style(), [model]):
-                    cursor.execute(statement)
-        return time.perf_counter() - started
 
     def _desk_staff(self) -> dict[str, Any]:
         """Twenty teams «desk N» (five under each of four parent teams), each with a manager and eight agents;
@@ -625,7 +528,7 @@ class Worker:
                 if done % 500_000 == 0 or done == self.args.load:
                     self.say(f"  {done:,} tickets generated and written")
 
-        seconds = self._desk_insert(Ticket, columns, batches())
+        seconds = rows_insert(Ticket, columns, batches())
         self.results["load_tickets_seconds"] = seconds
         self.say(f"loaded {self.args.load:,} tickets in {seconds:.0f} s (indexes built once at the end)")
         answer_columns = [f.column for f in TicketSatisfaction._meta.concrete_fields]
@@ -656,7 +559,7 @@ class Worker:
             if rows:
                 yield rows
 
-        seconds = self._desk_insert(TicketSatisfaction, answer_columns, answer_rows())
+        seconds = rows_insert(TicketSatisfaction, answer_columns, answer_rows())
         self.say(f"loaded {len(answers):,} satisfaction answers in {seconds:.0f} s")
         with connection.cursor() as cursor:
             cursor.execute(
@@ -678,21 +581,19 @@ class Worker:
         from django.db import connection
         from django.test import Client
 
-        from customers import percentile
-
         def floor() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(floor_sql, floor_params)
                 cursor.fetchall()
 
-        floor_ms = sorted(timed_ms(floor, self.args.runs))
+        floor_ms = sorted(timed(floor, self.args.runs))
         self.results.setdefault(name, {})["floor_p95_ms"] = percentile(floor_ms, 95)
         for role, user in self._desk_users():
             client = Client()
             client.force_login(user)
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
-            times = timed_ms(lambda c=client: c.get(url), self.args.runs)
+            times = timed(lambda c=client: c.get(url), self.args.runs)
             p50, p95 = percentile(times, 50), percentile(times, 95)
             self.results[name][f"{role}_p50_ms"] = p50
             self.results[name][f"{role}_p95_ms"] = p95
@@ -729,7 +630,6 @@ class Worker:
         from django.test import Client
         from django.urls import reverse
 
-        from customers import percentile
         from peyvand.core.jalali import current_month
         from peyvand.service.measures import period_of_months, ticket_measures
         from peyvand.service.models import Ticket
@@ -756,7 +656,7 @@ class Worker:
             self._desk_pages(name, f"{url}?period={month.key}", floor_sql, bounds, "dashboard_p95_ms")
             self.results[name]["admin_cold_ms"] = cold
             for role, user in self._desk_users():
-                times = timed_ms(
+                times = timed(
                     lambda u=user, m=month: ticket_measures(user=u, period=period_of_months(m), group="team"),
                     self.args.runs,
                 )

@@ -1,11 +1,18 @@
-"""Shared fixtures: a small company of teams and staff in every role, and API clients for each."""
+"""Shared fixtures: a small company of teams and staff in every role, a customer of each of two teams, API
+clients for each user, and a real SMTP server for the tests of e-mail."""
 
-from collections.abc import Callable
+import email
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from email.policy import default as default_policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.test import Client
 
-from factories import TeamFactory, UserFactory
+from factories import CustomerFactory, TeamFactory, UserFactory
 from peyvand.accounts.models import Role, User
 from peyvand.accounts.services import api_token_create
 
@@ -63,6 +70,16 @@ def agent_b(team_b):
 
 
 @pytest.fixture
+def customer_a(team_a, agent_a):
+    return CustomerFactory(team=team_a, owner=agent_a)
+
+
+@pytest.fixture
+def customer_b(team_b, agent_b):
+    return CustomerFactory(team=team_b, owner=agent_b)
+
+
+@pytest.fixture
 def api_client() -> Callable[[User | None], Client]:
     """api_client(user) → a test client sending that user's bearer token; api_client(None) → anonymous."""
 
@@ -73,3 +90,54 @@ def api_client() -> Callable[[User | None], Client]:
         return Client(headers={"Authorization": f"Bearer {token}"})
 
     return make
+
+
+class SmtpInbox:
+    """An SMTP handler keeping every message it is handed: `messages` as (recipients, raw bytes) pairs."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.received = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        self.received.set()
+        return "250 OK"
+
+    def emails(self) -> list[EmailMessage]:
+        """The messages parsed, each with its envelope's recipients in an X-Envelope-To header."""
+        parsed = []
+        for recipients, raw in self.messages:
+            message = email.message_from_bytes(raw, policy=default_policy)
+            message["X-Envelope-To"] = ", ".join(recipients)
+            parsed.append(message)
+        return parsed
+
+
+def _unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (a mail server that is down)."""
+    return _unused_port()
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SmtpInbox]:
+    """A real SMTP server on 127.0.0.1 and the site's mail settings pointing at it."""
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_unused_port())
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = controller.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield inbox
+    finally:
+        controller.stop()

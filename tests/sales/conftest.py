@@ -5,7 +5,6 @@ import importlib
 import pytest
 from django.apps import apps
 
-from factories import CustomerFactory
 from peyvand.sales.models import Competitor, Deal, Pipeline, Stage
 
 
@@ -34,16 +33,6 @@ def other_pipeline(db):
         pipeline=other, code="done", name="موفق", name_en="Won", position=2, probability=100, outcome="won"
     )
     return other
-
-
-@pytest.fixture
-def customer_a(team_a, agent_a):
-    return CustomerFactory(team=team_a, owner=agent_a)
-
-
-@pytest.fixture
-def customer_b(team_b, agent_b):
-    return CustomerFactory(team=team_b, owner=agent_b)
 
 
 @pytest.fixture

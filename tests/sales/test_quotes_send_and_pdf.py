@@ -3,12 +3,10 @@ that render, whose text layer holds the number, the Persian labels and the payab
 
 import email
 import email.policy
-import socket
 from decimal import Decimal
 
 import pypdfium2 as pdfium
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -19,37 +17,6 @@ from peyvand.sales.pdf import DocumentPDFError, font_paths, quote_pdf
 from peyvand.sales.services.quotes import quote_create, quote_send
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    """An SMTP handler keeping every message it is handed."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -77,7 +44,9 @@ def post(client, url, data=None):
 # --- e-mail -----------------------------------------------------------------------------------------------
 
 
-def test_sending_delivers_the_pdf_through_smtp_and_marks_the_quote_sent(smtp, api_client, agent_a, customer_a, quote):
+def test_sending_delivers_the_pdf_through_smtp_and_marks_the_quote_sent(
+    smtp_server, api_client, agent_a, customer_a, quote
+):
     CustomerEmail.objects.create(customer=customer_a, email="buyer@example.com", is_primary=True)
     subject = f"پیش‌فاکتور {quote.number} از پیوند"
     response = post(api_client(agent_a), f"/api/v1/quotes/{quote.pk}/send", {"subject": subject, "message": "با سلام"})
@@ -85,8 +54,8 @@ def test_sending_delivers_the_pdf_through_smtp_and_marks_the_quote_sent(smtp, ap
     body = response.json()
     assert body["status"] == "sent" and body["sent_to"] == "buyer@example.com" and body["sent_at"]
 
-    assert len(smtp.messages) == 1
-    recipients, raw = smtp.messages[0]
+    assert len(smtp_server.messages) == 1
+    recipients, raw = smtp_server.messages[0]
     assert recipients == ["buyer@example.com"]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert str(message["Subject"]).strip() == subject  # encoded on the wire, the same Persian text once decoded
@@ -108,31 +77,34 @@ def test_sending_delivers_the_pdf_through_smtp_and_marks_the_quote_sent(smtp, ap
     assert "buyer@example.com" in event.body
 
 
-def test_sending_to_several_addresses_and_again_after_a_first_time(smtp, agent_a, quote):
+def test_sending_to_several_addresses_and_again_after_a_first_time(smtp_server, agent_a, quote):
     quote_send(quote=quote, by=agent_a, to="a@example.com; b@example.com")
     quote = quote_send(quote=Quote.objects.get(pk=quote.pk), by=agent_a, to="c@example.com")
-    assert [recipients for recipients, _raw in smtp.messages] == [["a@example.com", "b@example.com"], ["c@example.com"]]
+    assert [recipients for recipients, _raw in smtp_server.messages] == [
+        ["a@example.com", "b@example.com"],
+        ["c@example.com"],
+    ]
     assert quote.status == QuoteStatus.SENT and quote.sent_to == "c@example.com"
 
 
-def test_a_bad_address_sends_nothing(smtp, api_client, agent_a, quote):
+def test_a_bad_address_sends_nothing(smtp_server, api_client, agent_a, quote):
     response = post(api_client(agent_a), f"/api/v1/quotes/{quote.pk}/send", {"to": "not an address"})
     assert response.status_code == 422
     assert "to" in response.json()["error"]["fields"]
-    assert smtp.messages == []
+    assert smtp_server.messages == []
     assert Quote.objects.get(pk=quote.pk).status == QuoteStatus.DRAFT
 
 
-def test_a_customer_without_an_address_must_be_given_one(smtp, api_client, agent_a, quote):
+def test_a_customer_without_an_address_must_be_given_one(smtp_server, api_client, agent_a, quote):
     response = post(api_client(agent_a), f"/api/v1/quotes/{quote.pk}/send")
     assert response.status_code == 422
     assert "to" in response.json()["error"]["fields"]
-    assert smtp.messages == []
+    assert smtp_server.messages == []
 
 
-def test_a_mail_server_that_refuses_leaves_the_quote_unsent(settings, agent_a, quote):
+def test_a_mail_server_that_refuses_leaves_the_quote_unsent(settings, agent_a, quote, free_port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port, 2
     with pytest.raises(ValidationError) as error:
         quote_send(quote=quote, by=agent_a, to="buyer@example.com")
     assert "to" in error.value.message_dict

@@ -4,14 +4,9 @@ however many workers the run happens), in the page and by e-mail through a real 
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
-import threading
-from email.policy import default as default_policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from peyvand.accounts.models import Notification
@@ -23,40 +18,10 @@ from peyvand.sales.services.reminders import STALE_AFTER, reminders_send
 pytestmark = pytest.mark.django_db
 
 
-class Inbox:
-    """An SMTP server's handler keeping every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.received = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        self.received.set()
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp(settings):
-    """A real SMTP server on 127.0.0.1 and the site's mail settings pointing at it."""
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.DEFAULT_FROM_EMAIL = "crm@example.ir"
-        yield inbox
-    finally:
-        controller.stop()
+def smtp(smtp_server, settings):
+    settings.DEFAULT_FROM_EMAIL = "crm@example.ir"
+    return smtp_server
 
 
 @pytest.fixture
@@ -98,7 +63,7 @@ def test_a_due_reminder_is_sent_once_in_the_page_and_by_mail(smtp, mailable, cus
     activity.refresh_from_db()
     assert activity.reminded_at is not None
     assert smtp.received.wait(5)
-    [message] = smtp.messages
+    [message] = smtp.emails()
     assert message["X-Envelope-To"] == "agent.a@example.ir"
     assert message["From"] == "crm@example.ir"
     assert "تماس با آقای رضایی" in message["Subject"]
@@ -202,7 +167,7 @@ def test_an_overdue_next_step_is_reminded_once_to_the_owner(smtp, mailable, cust
     # A reminder is not an edit: an open form on the deal is not made stale by it.
     assert deal.version == 1
     assert smtp.received.wait(5)
-    assert deal.title in smtp.messages[0]["Subject"]
+    assert deal.title in smtp.emails()[0]["Subject"]
 
 
 def test_a_next_step_not_yet_due_or_on_a_closed_deal_is_not_reminded(mailable, customer_a, make_deal):

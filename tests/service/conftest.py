@@ -5,7 +5,6 @@ from itertools import count
 import pytest
 from django.utils import timezone
 
-from factories import CustomerFactory
 from peyvand.service.models import Ticket, TicketCategory
 
 _NUMBERS = count(1)
@@ -37,16 +36,6 @@ def installation(make_category, technical):
 @pytest.fixture
 def billing_category(make_category):
     return make_category("مالی", name_en="Billing")
-
-
-@pytest.fixture
-def customer_a(team_a, agent_a):
-    return CustomerFactory(team=team_a, owner=agent_a)
-
-
-@pytest.fixture
-def customer_b(team_b, agent_b):
-    return CustomerFactory(team=team_b, owner=agent_b)
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from factories import CustomerFactory, UserFactory
@@ -20,35 +18,6 @@ from peyvand.service.notify import TEMPLATES, Reason, notify_customer, render_no
 from peyvand.service.notify_selectors import notifications_of
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -84,7 +53,9 @@ class BrokenSms:
         raise ConnectionError("gateway down")
 
 
-def test_the_received_notice_goes_by_email_through_smtp_with_a_persian_subject(smtp, site, customer_a, make_ticket):
+def test_the_received_notice_goes_by_email_through_smtp_with_a_persian_subject(
+    smtp_server, site, customer_a, make_ticket
+):
     ticket = make_ticket(customer=with_email(customer_a), subject="قطعی اینترنت")
     ticket.number = "T-1405-00042"
     ticket.save(update_fields=["number"])
@@ -93,7 +64,7 @@ def test_the_received_notice_goes_by_email_through_smtp_with_a_persian_subject(s
 
     assert (record.status, record.channel, record.to, record.error) == ("sent", "email", "sara@example.com", "")
     assert record.sent_at is not None and record.customer == customer_a
-    [(recipients, raw)] = smtp.messages
+    [(recipients, raw)] = smtp_server.messages
     assert recipients == ["sara@example.com"]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert str(message["Subject"]).strip() == "درخواست شما با شماره T-۱۴۰۵-۰۰۰۴۲ ثبت شد"
@@ -197,9 +168,9 @@ def test_nobody_to_tell_gives_none_and_no_record(make_ticket):
     assert not CustomerNotification.objects.exists()
 
 
-def test_a_failing_mail_server_is_recorded_not_raised(settings, customer_a, make_ticket):
+def test_a_failing_mail_server_is_recorded_not_raised(settings, customer_a, make_ticket, free_port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port, 2
     ticket = make_ticket(customer=with_email(customer_a))
 
     record = notify_customer(ticket=ticket, template="ticket_received")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from peyvand.core.downloads import file_download
+from peyvand.core.downloads import stored_file_download
 from peyvand.core.http import AuthedRequest
 from peyvand.sales import contract_selectors as selectors
 from peyvand.sales.contract_schemas import (
@@ -126,14 +125,7 @@ def contract_file_add(request: AuthedRequest, contract_id: int, file: File[Uploa
 )
 def contract_file_download(request: AuthedRequest, contract_id: int, file_id: int) -> HttpResponseBase:
     row = selectors.contract_file_get(user=request.auth, contract_id=contract_id, file_id=file_id)
-    try:
-        stream = row.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = file_download(request, stream, filename=row.name, content_type=row.content_type)
-    # The content was checked on upload; the browser is still told not to second-guess it.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_download(request, row.file, filename=row.name, content_type=row.content_type)
 
 
 @contracts_router.delete("/{int:contract_id}/files/{int:file_id}", response={204: None}, summary="Remove a file")

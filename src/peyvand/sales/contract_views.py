@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peyvand.accounts.models import Role, User
-from peyvand.core.downloads import file_download
+from peyvand.core.downloads import stored_file_download
 from peyvand.core.http import current_user, list_page, query_int
 from peyvand.customers.models import Customer
 from peyvand.customers.selectors import customers_visible_to
@@ -216,13 +216,13 @@ def _file_or_404(request: HttpRequest, pk: int, file_id: int) -> ContractFile:
 def contract_file_download(request: HttpRequest, pk: int, file_id: int) -> HttpResponseBase:
     """The only way to a contract's file: the contract's scope is checked first (there is no public media URL)."""
     row = _file_or_404(request, pk, file_id)
-    try:
-        stream = row.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from the storage.")) from None
-    response = file_download(request, stream, filename=row.name, content_type=row.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_download(
+        request,
+        row.file,
+        filename=row.name,
+        content_type=row.content_type,
+        missing=_("The file is missing from the storage."),
+    )
 
 
 @login_required

@@ -6,15 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Team, User
 from peyvand.sales.services._common import Errors, clean_line, unknown_fields
-from peyvand.service.conditions import conditions_clean
 from peyvand.service.models import (
     AutomationEvent,
     AutomationRule,
@@ -24,6 +21,8 @@ from peyvand.service.models import (
     TicketStatus,
 )
 from peyvand.service.notify import TEMPLATES
+from peyvand.service.ordering import position_next, positions_reorder
+from peyvand.service.rule_fields import rule_fields_clean
 
 __all__ = [
     "ACTION_TYPES",
@@ -215,23 +214,7 @@ def _clean_rule(data: Mapping[str, Any], *, instance: AutomationRule | None) -> 
             errors.add("hours", _("Only the “no reply” event takes hours."))
         else:
             out["hours"] = None
-    if "is_active" in data:
-        if not isinstance(data["is_active"], bool):
-            errors.add("is_active", _("Must be true or false."))
-        else:
-            out["is_active"] = data["is_active"]
-    if "position" in data:
-        position = data["position"]
-        if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 2**31 - 1:
-            errors.add("position", _("Must be a whole number, zero or more."))
-        else:
-            out["position"] = position
-    if "conditions" in data:
-        try:
-            out["conditions"] = conditions_clean(data["conditions"], allowed=AUTOMATION_KEYS)
-        except ValidationError as exc:
-            for message in exc.message_dict.get("conditions", exc.messages):
-                errors.add("conditions", message)
+    rule_fields_clean(data, allowed=AUTOMATION_KEYS, errors=errors, out=out)
     if "actions" in data or creating:
         out["actions"] = actions_clean(data.get("actions"), errors)
     errors.raise_if_any()
@@ -244,8 +227,7 @@ def automation_rule_create(*, by: User, data: Mapping[str, Any]) -> AutomationRu
     require_automation_admin(by)
     values = _clean_rule(data, instance=None)
     if "position" not in values:
-        last = AutomationRule.objects.aggregate(last=Max("position"))["last"]
-        values["position"] = 1 if last is None else last + 1
+        values["position"] = position_next(AutomationRule)
     return AutomationRule.objects.create(**values)
 
 
@@ -274,20 +256,4 @@ def automation_rule_delete(*, rule: AutomationRule, by: User) -> None:
 def automation_rules_reorder(*, by: User, ids: Sequence[Any]) -> list[AutomationRule]:
     """Put the rules in the order of `ids` (every rule once): positions 1, 2, 3 …"""
     require_automation_admin(by)
-    rules = {rule.pk: rule for rule in AutomationRule.objects.select_for_update().order_by("position", "id")}
-    if (
-        not isinstance(ids, list | tuple)
-        or any(isinstance(pk, bool) or not isinstance(pk, int) for pk in ids)
-        or len(set(ids)) != len(ids)
-        or set(ids) != set(rules)
-    ):
-        raise ValidationError({"ids": [_("List every rule's id once, in the new order.")]})
-    now = timezone.now()
-    ordered = []
-    for position, pk in enumerate(ids, start=1):
-        rule = rules[pk]
-        rule.position = position
-        rule.updated_at = now
-        ordered.append(rule)
-    AutomationRule.objects.bulk_update(ordered, ["position", "updated_at"])
-    return ordered
+    return positions_reorder(model=AutomationRule, ids=ids, message=_("List every rule's id once, in the new order."))

@@ -28,6 +28,7 @@ from peyvand.service.automation_forms import (
 )
 from peyvand.service.models import AutomationEvent, AutomationRule, AutomationRunStatus, Ticket, TicketStatus
 from peyvand.service.notify import TEMPLATES, render_notification
+from peyvand.service.ordering import position_move
 from peyvand.service.selectors import tickets_visible_to
 
 
@@ -124,11 +125,9 @@ def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
     ids = list(selectors.automation_rule_list().values_list("pk", flat=True))
     if pk not in ids:
         raise Http404
-    index = ids.index(pk)
-    other = index - 1 if request.POST.get("direction") == "up" else index + 1
-    if 0 <= other < len(ids):
-        ids[index], ids[other] = ids[other], ids[index]
-        services.automation_rules_reorder(by=user, ids=ids)
+    moved = position_move(ids=ids, pk=pk, up=request.POST.get("direction") == "up")
+    if moved is not None:
+        services.automation_rules_reorder(by=user, ids=moved)
     return redirect("service:automation_rules")
 
 

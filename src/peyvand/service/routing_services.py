@@ -7,17 +7,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Team, User
 from peyvand.customers.models import Customer
 from peyvand.customers.selectors import customers_visible_to
 from peyvand.sales.services._common import Errors, clean_line, unknown_fields
-from peyvand.service.conditions import TicketFacts, conditions_clean, conditions_explain
+from peyvand.service.conditions import TicketFacts, conditions_explain
 from peyvand.service.models import (
     AssignmentPolicy,
     RoutingRule,
@@ -27,6 +25,7 @@ from peyvand.service.models import (
     TicketKind,
     TicketPriority,
 )
+from peyvand.service.ordering import position_next, positions_reorder
 from peyvand.service.routing import (
     REASON_CATEGORY,
     REASON_DEFAULT_QUEUE,
@@ -35,6 +34,7 @@ from peyvand.service.routing import (
     RoutingTable,
     routing_table_changed,
 )
+from peyvand.service.rule_fields import rule_fields_clean
 from peyvand.service.services.settings import service_settings
 
 __all__ = [
@@ -97,23 +97,7 @@ def _clean_rule(data: Mapping[str, Any], *, instance: RoutingRule | None) -> dic
             errors.add("set_priority", _("Choose one of: %(values)s.") % {"values": ", ".join(TicketPriority.values)})
         else:
             out["set_priority"] = value
-    if "is_active" in data:
-        if not isinstance(data["is_active"], bool):
-            errors.add("is_active", _("Must be true or false."))
-        else:
-            out["is_active"] = data["is_active"]
-    if "position" in data:
-        position = data["position"]
-        if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 2**31 - 1:
-            errors.add("position", _("Must be a whole number, zero or more."))
-        else:
-            out["position"] = position
-    if "conditions" in data:
-        try:
-            out["conditions"] = conditions_clean(data["conditions"], allowed=ROUTING_KEYS)
-        except ValidationError as exc:
-            for message in exc.message_dict.get("conditions", exc.messages):
-                errors.add("conditions", message)
+    rule_fields_clean(data, allowed=ROUTING_KEYS, errors=errors, out=out)
     errors.raise_if_any()
     return out
 
@@ -124,8 +108,7 @@ def routing_rule_create(*, by: User, data: Mapping[str, Any]) -> RoutingRule:
     require_routing_admin(by)
     values = _clean_rule(data, instance=None)
     if "position" not in values:
-        last = RoutingRule.objects.aggregate(last=Max("position"))["last"]
-        values["position"] = 1 if last is None else last + 1
+        values["position"] = position_next(RoutingRule)
     rule = RoutingRule.objects.create(**values)
     _changed()
     return rule
@@ -156,22 +139,7 @@ def routing_rule_delete(*, rule: RoutingRule, by: User) -> None:
 def routing_rules_reorder(*, by: User, ids: Sequence[Any]) -> list[RoutingRule]:
     """Put the rules in the order of `ids` (every rule once): positions 1, 2, 3 …"""
     require_routing_admin(by)
-    rules = {rule.pk: rule for rule in RoutingRule.objects.select_for_update().order_by("position", "id")}
-    if (
-        not isinstance(ids, list | tuple)
-        or any(isinstance(pk, bool) or not isinstance(pk, int) for pk in ids)
-        or len(set(ids)) != len(ids)
-        or set(ids) != set(rules)
-    ):
-        raise ValidationError({"ids": [_("List every rule's id once, in the new order.")]})
-    now = timezone.now()
-    ordered = []
-    for position, pk in enumerate(ids, start=1):
-        rule = rules[pk]
-        rule.position = position
-        rule.updated_at = now
-        ordered.append(rule)
-    RoutingRule.objects.bulk_update(ordered, ["position", "updated_at"])
+    ordered = positions_reorder(model=RoutingRule, ids=ids, message=_("List every rule's id once, in the new order."))
     _changed()
     return ordered
 

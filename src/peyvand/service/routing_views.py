@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peyvand.core.http import current_user
 from peyvand.service import routing_services as services
 from peyvand.service.models import AssignmentPolicy, RoutingRule, TicketPriority
+from peyvand.service.ordering import position_move
 from peyvand.service.routing_forms import RoutingRuleForm, RoutingTryForm
 from peyvand.service.routing_selectors import category_names, describe_conditions, routing_rule_rows
 
@@ -123,12 +124,9 @@ def routing_rule_move(request: HttpRequest, pk: int) -> HttpResponse:
     services.require_routing_admin(user)
     rule = get_object_or_404(RoutingRule, pk=pk)
     ids = list(RoutingRule.objects.order_by("position", "id").values_list("pk", flat=True))
-    index = ids.index(rule.pk)
-    step = -1 if request.POST.get("direction") == "up" else 1
-    other = index + step
-    if 0 <= other < len(ids):
-        ids[index], ids[other] = ids[other], ids[index]
-        services.routing_rules_reorder(by=user, ids=ids)
+    moved = position_move(ids=ids, pk=rule.pk, up=request.POST.get("direction") == "up")
+    if moved is not None:
+        services.routing_rules_reorder(by=user, ids=moved)
     return redirect("service:routing_rules")
 
 

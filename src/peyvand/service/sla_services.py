@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Team, User
@@ -20,6 +19,7 @@ from peyvand.core.jalali import JalaliMonth, parse_date
 from peyvand.sales.services._common import Errors, clean_line, unknown_fields
 from peyvand.service.conditions import conditions_clean
 from peyvand.service.models import ClosedTicketReply, Holiday, ServiceSettings, SlaPolicy, ThursdayHours
+from peyvand.service.ordering import position_next
 from peyvand.service.services.settings import service_settings
 from peyvand.service.sla import SLA_CONDITION_KEYS
 
@@ -149,8 +149,7 @@ def sla_policy_create(*, by: User, data: Mapping[str, Any]) -> SlaPolicy:
         _check_targets(values["first_response_minutes"], values["resolution_minutes"], errors)
     errors.raise_if_any()
     if "position" not in values:
-        last = SlaPolicy.objects.aggregate(last=Max("position"))["last"]
-        values["position"] = 0 if last is None else last + 1
+        values["position"] = position_next(SlaPolicy, first=0)
     return SlaPolicy.objects.create(**values)
 
 

@@ -21,6 +21,7 @@ from peyvand.accounts.models import User
 from peyvand.core.http import current_user
 from peyvand.core.jalali import format_date_long
 from peyvand.service.models import Holiday, SlaPolicy, TicketCategory
+from peyvand.service.ordering import position_move
 from peyvand.service.services.settings import service_settings
 from peyvand.service.sla_forms import CONDITION_FIELDS, DueTimeForm, HolidayForm, ServiceSettingsForm, SlaPolicyForm
 from peyvand.service.sla_selectors import current_jalali_year, due_time, holiday_list, may_read_sla
@@ -168,11 +169,9 @@ def sla_policy_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, str(exc))
     policy = _policy(pk)
     ids = list(SlaPolicy.objects.order_by("position", "id").values_list("pk", flat=True))
-    index = ids.index(policy.pk)
-    other = index - 1 if request.POST.get("direction") == "up" else index + 1
-    if 0 <= other < len(ids):
-        ids[index], ids[other] = ids[other], ids[index]
-        sla_policy_reorder(by=user, ids=ids)
+    moved = position_move(ids=ids, pk=policy.pk, up=request.POST.get("direction") == "up")
+    if moved is not None:
+        sla_policy_reorder(by=user, ids=moved)
     return redirect("service:sla_policies")
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from django.http.response import HttpResponseBase
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from peyvand.core.downloads import file_download
+from peyvand.core.downloads import stored_file_download
 from peyvand.core.http import AuthedRequest
 from peyvand.service import ticket_selectors as selectors
 from peyvand.service.automation_schemas import CustomerNotificationOut
@@ -194,14 +193,7 @@ def ticket_attachment_add(request: AuthedRequest, ticket_id: int, file: File[Upl
 )
 def ticket_attachment_download(request: AuthedRequest, ticket_id: int, attachment_id: int) -> HttpResponseBase:
     row = selectors.attachment_get(user=request.auth, ticket_id=ticket_id, attachment_id=attachment_id)
-    try:
-        stream = row.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = file_download(request, stream, filename=row.name, content_type=row.content_type)
-    # The content was checked on upload; the browser is still told not to second-guess it.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_download(request, row.file, filename=row.name, content_type=row.content_type)
 
 
 @tickets_router.get("/{int:ticket_id}/history", response=list[EventOut], summary="Everything that happened to it")

@@ -1,7 +1,10 @@
-"""What the order and invoice pages share: the customer they are made for, typed dates, the owners to filter by."""
+"""What the order and invoice pages share: the customer they are made for, typed dates, the owners to filter by,
+and the filters of their lists."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -37,3 +40,32 @@ def date_param(params: QueryDict, name: str) -> Any:
 
 def owner_choices(user: User) -> QuerySet[User]:
     return users_visible_to(user).order_by("first_name", "last_name", "username")
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The filters the order and invoice lists share, as read from the query string."""
+
+    customer: int | None = None
+    status: str = ""
+    owner: int | None = None
+    date_from: str = ""
+    date_to: str = ""
+    cursor: str = ""
+
+    @staticmethod
+    def shared_from_query(params: QueryDict, statuses: Collection[str]) -> dict[str, Any]:
+        """The shared fields' values; a status not in `statuses` is no filter."""
+        status = params.get("status", "")
+        return {
+            "customer": query_int(params, "customer"),
+            "status": status if status in statuses else "",
+            "owner": query_int(params, "owner"),
+            "date_from": (params.get("from") or "").strip()[:20],
+            "date_to": (params.get("to") or "").strip()[:20],
+            "cursor": (params.get("cursor") or "").strip()[:500],
+        }
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.customer or self.status or self.owner or self.date_from or self.date_to)

@@ -21,7 +21,7 @@ from peyvand.core.http import current_user, list_page, query_int
 from peyvand.core.money import format_money
 from peyvand.sales import billing_selectors as selectors
 from peyvand.sales.billing_forms import InvoiceForm, PaymentForm, ReasonForm
-from peyvand.sales.billing_views._common import customer_or_404, date_param, owner_choices
+from peyvand.sales.billing_views._common import ListFilters, customer_or_404, date_param, owner_choices
 from peyvand.sales.line_forms import LineEditor
 from peyvand.sales.models import Invoice, InvoiceStatus, Order, Payment
 from peyvand.sales.services import ConflictError
@@ -39,32 +39,13 @@ def _invoice_or_404(request: HttpRequest, pk: int) -> Invoice:
 
 
 @dataclass(frozen=True)
-class InvoiceFilters:
+class InvoiceFilters(ListFilters):
     tab: str = "all"
-    customer: int | None = None
-    status: str = ""
-    owner: int | None = None
-    date_from: str = ""
-    date_to: str = ""
-    cursor: str = ""
 
     @classmethod
     def from_query(cls, params: QueryDict) -> InvoiceFilters:
         tab = params.get("tab", "all")
-        status = params.get("status", "")
-        return cls(
-            tab=tab if tab in INVOICE_TABS else "all",
-            customer=query_int(params, "customer"),
-            status=status if status in InvoiceStatus.values else "",
-            owner=query_int(params, "owner"),
-            date_from=(params.get("from") or "").strip()[:20],
-            date_to=(params.get("to") or "").strip()[:20],
-            cursor=(params.get("cursor") or "").strip()[:500],
-        )
-
-    @property
-    def is_filtered(self) -> bool:
-        return bool(self.customer or self.status or self.owner or self.date_from or self.date_to)
+        return cls(tab=tab if tab in INVOICE_TABS else "all", **cls.shared_from_query(params, InvoiceStatus.values))
 
     def where(self, params: QueryDict) -> Q:
         return selectors.invoice_filter(

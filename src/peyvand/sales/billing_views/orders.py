@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peyvand.accounts.models import User
-from peyvand.core.http import current_user, list_page, query_int
+from peyvand.core.http import current_user, list_page
 from peyvand.customers.models import Customer
 from peyvand.sales import billing_selectors as selectors
 from peyvand.sales.billing_forms import InvoiceFromOrderForm, OrderForm, ReasonForm
-from peyvand.sales.billing_views._common import customer_or_404, date_param, owner_choices
+from peyvand.sales.billing_views._common import ListFilters, customer_or_404, date_param, owner_choices
 from peyvand.sales.line_forms import LineEditor
 from peyvand.sales.models import InvoiceStatus, Order, OrderStatus
 from peyvand.sales.selectors import deals_visible_to
@@ -36,29 +36,10 @@ def _order_or_404(request: HttpRequest, pk: int) -> Order:
 
 
 @dataclass(frozen=True)
-class OrderFilters:
-    customer: int | None = None
-    status: str = ""
-    owner: int | None = None
-    date_from: str = ""
-    date_to: str = ""
-    cursor: str = ""
-
+class OrderFilters(ListFilters):
     @classmethod
     def from_query(cls, params: QueryDict) -> OrderFilters:
-        status = params.get("status", "")
-        return cls(
-            customer=query_int(params, "customer"),
-            status=status if status in OrderStatus.values else "",
-            owner=query_int(params, "owner"),
-            date_from=(params.get("from") or "").strip()[:20],
-            date_to=(params.get("to") or "").strip()[:20],
-            cursor=(params.get("cursor") or "").strip()[:500],
-        )
-
-    @property
-    def is_filtered(self) -> bool:
-        return bool(self.customer or self.status or self.owner or self.date_from or self.date_to)
+        return cls(**cls.shared_from_query(params, OrderStatus.values))
 
     def where(self, params: QueryDict) -> Q:
         return selectors.order_filter(
