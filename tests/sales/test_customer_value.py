@@ -93,6 +93,10 @@ def test_the_query_is_served_by_the_value_index(customer_a):
     [query] = queries.captured_queries
     explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A test's table holds a row or two, which PostgreSQL reads faster whole: ask whether the index can
+            # answer the query, as it does at scale.
+            cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(explain + query["sql"])
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "order_customer_value" in plan

@@ -81,7 +81,7 @@ class HeldBackDayOut(Schema):
     predicted: int
 
 
-class HoldoutOut(Schema):
+class TicketHoldoutOut(Schema):
     days: int
     method: str | None
     mae: int | None
@@ -96,7 +96,7 @@ class ForecastOut(Schema):
     interval: float
     history: list[HistoryDayOut]
     forecast: list[ForecastDayOut]
-    holdout: HoldoutOut
+    holdout: TicketHoldoutOut
 
 
 class StaffingDayOut(Schema):
