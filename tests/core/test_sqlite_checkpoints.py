@@ -121,6 +121,10 @@ def test_the_log_stays_under_its_limit_however_much_is_written(tmp_path, django_
                         rows = [(f"{batch:02d}{i:07d}" + "x" * 200,) for i in range(2000)]
                         cursor.executemany("INSERT INTO t (text) VALUES (%s)", rows)
                         cursor.execute("COMMIT")
+                    # A real batch takes about a second, in which the thread (every 0.5 s) counts the log; these
+                    # take milliseconds, so on a machine busy with other work the thread would not run between
+                    # them at all: give it the time a real batch gives it.
+                    time.sleep(0.03)
                     log.after_commit()
                     sizes.append(log.size())
                 assert log.restarts >= 4

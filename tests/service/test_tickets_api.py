@@ -553,3 +553,14 @@ def test_resolved_and_closed_are_counted_only_up_to_the_cap(client_a, agent_a, c
     browser.force_login(agent_a)
     page = browser.get("/service/tickets/?status=closed").content.decode()
     assert "۲+" in page
+
+
+def test_ids_beyond_the_databases_keys_answer_404(client_a, customer_a, make_ticket):
+    ticket = make_ticket(customer=customer_a)
+    huge = 2**66
+    for path in (
+        f"/api/v1/tickets/{huge}",
+        f"/api/v1/tickets/{huge}/attachments/1",
+        f"/api/v1/tickets/{ticket.pk}/attachments/{huge}",
+    ):
+        assert client_a.get(path).status_code == 404, path

@@ -165,10 +165,14 @@ def ticket_history(ticket: Ticket) -> list[TicketEvent]:
 
 
 def attachment_get(*, user: User, ticket_id: int, attachment_id: int) -> TicketAttachment:
-    """A file of a visible ticket, or TicketAttachment.DoesNotExist."""
-    return TicketAttachment.objects.select_related("ticket").get(
-        pk=attachment_id, ticket_id=ticket_id, ticket__in=tickets_visible_to(user)
-    )
+    """A file of a visible ticket, or TicketAttachment.DoesNotExist (also when the ticket is not visible)."""
+    # Each id is looked up on its own primary key: Django answers "no such row" for an id beyond the database's
+    # 64-bit keys there, where a foreign-key comparison would reach SQLite and overflow.
+    try:
+        ticket = tickets_visible_to(user).get(pk=ticket_id)
+    except Ticket.DoesNotExist as missing:
+        raise TicketAttachment.DoesNotExist from missing
+    return ticket.attachments.select_related("ticket").get(pk=attachment_id)
 
 
 def customer_tickets(*, user: User, customer_id: int, limit: int = CUSTOMER_TICKETS) -> list[Ticket]:
