@@ -97,13 +97,24 @@ class TicketFilters:
 def ticket_list(
     *, user: User, filters: TicketFilters, order: str = "urgent", cursor: str | None = None, limit: int = 50
 ) -> Page:
-    """One page of the visible tickets matching `filters`. Raises ValidationError for a cursor not ours."""
-    tickets = (
-        _ranked(tickets_visible_to(user))
+    """One page of the visible tickets matching `filters`. Raises ValidationError for a cursor not ours.
+
+    The page is found on narrow rows (the id and the sort keys; a deleted customer's tickets left out by a NOT IN
+    over the few deleted customers), then its tickets are read whole: the most-urgent order sorts every open
+    ticket an administrator can see, and sorting them with four joined tables' columns cost twice as much."""
+    scope = ticket_scope(user)
+    if scope is None:
+        return Page([], None)
+    deleted = Customer.objects.filter(deleted_at__isnull=False).values("id")
+    narrow = (
+        _ranked(Ticket.objects.filter(scope).exclude(customer_id__in=deleted))
         .filter(filters.where(user))
-        .select_related("customer", "category", "team", "assignee")
+        .only("id", "resolution_due_at", "priority")
     )
-    return paginate(tickets, order=TICKET_ORDERS[order], cursor=cursor, limit=limit)
+    page = paginate(narrow, order=TICKET_ORDERS[order], cursor=cursor, limit=limit)
+    ids = [ticket.pk for ticket in page.items]
+    whole = Ticket.objects.filter(pk__in=ids).select_related("customer", "category", "team", "assignee").in_bulk()
+    return Page([whole[pk] for pk in ids], page.next_cursor)
 
 
 # Resolved and closed tickets pile up for ever; their tabs count up to this many and then say "more".
