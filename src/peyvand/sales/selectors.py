@@ -11,8 +11,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from peyvand.accounts.models import User
 from peyvand.core.pagination import Page, paginate
 from peyvand.core.text import search_key
-from peyvand.customers.models import Customer
-from peyvand.customers.selectors import scope_branches
+from peyvand.customers.selectors import deleted_customer_ids, scope_branches
 from peyvand.sales.models import Competitor, Deal, DealContact, Pipeline, Product, Stage
 
 # The orders a deal list can be in; each ends on the unique id so keyset pagination is exact.
@@ -146,8 +145,7 @@ def _board_sums(user: User, pipeline: Pipeline) -> QuerySet[Deal]:
     scope = owned_scope(user)
     if scope is None:
         return Deal.objects.none()
-    deleted = Customer.objects.filter(deleted_at__isnull=False).values("id")
-    return Deal.objects.filter(scope, pipeline=pipeline).exclude(customer_id__in=deleted).order_by()
+    return Deal.objects.filter(scope, pipeline=pipeline).exclude(customer_id__in=deleted_customer_ids()).order_by()
 
 
 def deal_board(*, user: User, pipeline: Pipeline, limit: int = BOARD_COLUMN_LIMIT) -> list[BoardColumn]:

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Team, User
 from peyvand.core.jalali import JalaliMonth, current_month
-from peyvand.customers.models import Customer
+from peyvand.customers.selectors import deleted_customer_ids
 from peyvand.service.measures_periods import (
     GROUPS,
     MAX_PERIOD_DAYS,
@@ -173,7 +173,7 @@ def _visible(user: User | Any) -> tuple[QuerySet[Ticket], QuerySet[TicketSatisfa
         tickets = tickets.filter(renamed(scope, {"assignee_id": "scope_assignee", "team_id": "scope_team"}))
     else:
         tickets = tickets.filter(scope)
-    deleted = Customer.objects.filter(deleted_at__isnull=False).values("pk")
+    deleted = deleted_customer_ids()
     tickets = tickets.exclude(customer_id__in=deleted)
     answers = TicketSatisfaction.objects.filter(prefixed(scope, "ticket__")).exclude(ticket__customer_id__in=deleted)
     return tickets, answers
