@@ -28,6 +28,8 @@ ALLOWED_HOSTS = env_list("PEYVAND_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env_list("PEYVAND_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Daphne first: `peyvand runserver` then serves HTTP and WebSockets (the call pop-up, live chat) over ASGI.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,6 +46,14 @@ INSTALLED_APPS = [
     "peyvand.customers",
     "peyvand.sales",
     "peyvand.service",
+    "channels",
+    "peyvand.comms",
+    "peyvand.comms.mail",
+    "peyvand.comms.sms",
+    "peyvand.comms.telephony",
+    "peyvand.comms.chat",
+    "peyvand.comms.webforms",
+    "peyvand.comms.bots",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +73,14 @@ MIDDLEWARE = [
 ROOT_URLCONF = "peyvand.urls"
 WSGI_APPLICATION = "peyvand.wsgi.application"
 ASGI_APPLICATION = "peyvand.asgi.application"
+# Real-time messages (call pop-ups, live chat) between the processes that serve them: in memory for one
+# process; Redis (PEYVAND_REDIS_URL, with the channels-redis package installed) when there are more.
+PEYVAND_REDIS_URL = env_str("PEYVAND_REDIS_URL", "")
+CHANNEL_LAYERS = (
+    {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [PEYVAND_REDIS_URL]}}}
+    if PEYVAND_REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
 
 TEMPLATES = [
     {

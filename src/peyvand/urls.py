@@ -15,5 +15,6 @@ urlpatterns = [
     path("customers/", include("peyvand.customers.urls")),
     path("sales/", include("peyvand.sales.urls")),
     path("service/", include("peyvand.service.urls")),
+    path("comms/", include("peyvand.comms.urls")),
     path("", include("peyvand.core.urls")),
 ]

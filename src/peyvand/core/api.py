@@ -290,6 +290,7 @@ def register_routers() -> None:
     api.add_router("/sla-policies", "peyvand.service.sla_api.sla_policies_router")
     api.add_router("/holidays", "peyvand.service.sla_api.holidays_router")
     api.add_router("/automation-rules", "peyvand.service.automation_api.automation_rules_router")
+    api.add_router("/comms", "peyvand.comms.api.router")
 
 
 register_routers()

@@ -1,0 +1,3 @@
+"""The records of messenger bots."""
+
+from __future__ import annotations

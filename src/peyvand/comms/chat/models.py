@@ -1,0 +1,3 @@
+"""The records of live chat."""
+
+from __future__ import annotations

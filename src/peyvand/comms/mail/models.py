@@ -1,0 +1,3 @@
+"""The records of e-mail."""
+
+from __future__ import annotations

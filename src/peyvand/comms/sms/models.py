@@ -1,0 +1,3 @@
+"""The records of sms."""
+
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""HTTP API of telephony under /api/v1/comms/telephony/."""
+
+from ninja import Router
+
+router = Router(tags=["Telephony"])

@@ -1,0 +1,3 @@
+"""The records of telephony."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""Pages and inbound endpoints of telephony under /comms/telephony/."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "telephony"
+
+urlpatterns: list[URLPattern | URLResolver] = []

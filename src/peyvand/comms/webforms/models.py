@@ -1,0 +1,3 @@
+"""The records of web forms."""
+
+from __future__ import annotations
