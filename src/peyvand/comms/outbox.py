@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 
 from peyvand.comms.models import ChannelAccount, MessageStatus, OutboundMessage
 
-__all__ = ["enqueue_message"]
+__all__ = ["default_account", "deliver_now", "enqueue_message"]
 
 
 def enqueue_message(
@@ -56,3 +56,34 @@ def enqueue_message(
             )
     except IntegrityError:
         return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+
+
+def default_account(channel: str) -> ChannelAccount | None:
+    """The active account a channel's messages go out by when the sender names none."""
+    return ChannelAccount.objects.filter(channel=channel, is_active=True).order_by("-is_default", "id").first()
+
+
+def deliver_now(message: OutboundMessage) -> OutboundMessage:
+    """Send one message at once in this process (a "send test" button, a test): the same provider call the
+    workers make, its outcome recorded on the message."""
+    from django.utils import timezone
+
+    from peyvand.comms.providers import PermanentError, TemporaryError, provider_class
+
+    account = message.account or default_account(message.channel)
+    if account is None:
+        message.status, message.error = MessageStatus.FAILED, "no_account"
+        message.save(update_fields=["status", "error", "updated_at"])
+        return message
+    provider = provider_class(account.channel, account.provider)(account)
+    message.account, message.attempts = account, message.attempts + 1
+    try:
+        result = provider.send(message)
+    except (TemporaryError, PermanentError) as exc:
+        message.status, message.error = MessageStatus.FAILED, str(exc)[:500]
+    else:
+        message.status = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
+        message.provider_message_id, message.segments = result.provider_message_id, result.segments
+        message.sent_at, message.error = timezone.now(), ""
+    message.save()
+    return message

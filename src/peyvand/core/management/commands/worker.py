@@ -17,6 +17,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 from django_tasks_db.utils import is_locked_database_exception
 
+from peyvand.comms.schedules import channel_schedules
 from peyvand.customers.duplicates import duplicate_scan_schedule
 from peyvand.sales.tasks import ranking_schedule, reminders_schedule
 from peyvand.service.tasks import no_reply_schedule, service_watch_schedule
@@ -78,6 +79,8 @@ class Schedule:
             self._check("customer ranking", ranking_schedule)
             self._check("service desk watch", service_watch_schedule)
             self._check("no-reply check", no_reply_schedule)
+            for name, schedule in channel_schedules():
+                self._check(name, schedule)
             checked = True
         if self._due("reminders", self.reminder_seconds, now):
             self._check("reminder run", reminders_schedule)
