@@ -21,6 +21,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# bench/channels.py shares its name with the Django Channels package: with bench/ first on sys.path, Django's
+# `import channels` would load the script. bench/ goes last, so packages win and siblings still import.
+_BENCH = str(Path(__file__).resolve().parent)
+if sys.path and os.path.abspath(sys.path[0] or ".") == _BENCH:
+    sys.path.append(sys.path.pop(0))
 VAR = ROOT / "var" / "bench"
 PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 

@@ -145,3 +145,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _peyvand("check", extra_env={"PEYVAND_PRODUCTION": "1", "PEYVAND_ALLOWED_HOSTS": "crm.example.com"})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_an_api_body_past_the_upload_limit_is_refused_with_413_not_a_server_error(api_client, agent_a, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    body = '{"first_name": "' + "x" * (2 * 1024 * 1024) + '"}'
+    response = api_client(agent_a).post("/api/v1/customers", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"

@@ -57,6 +57,10 @@ def seeded(django_db_setup, django_db_blocker):
         # So do the service desk's tickets, and its rules name the demo teams.
         for name in ("Ticket", "RoutingRule", "SlaPolicy", "ServiceSettings", "Holiday", "KbArticle", "KbCategory"):
             apps.get_model("service", name).objects.all().delete()
+        # The demo's channels: the chat widget and the contact form name the demo teams.
+        apps.get_model("webforms", "WebForm").objects.all().delete()
+        apps.get_model("chat", "ChatWidget").objects.all().delete()
+        apps.get_model("comms", "ChannelAccount").objects.all().delete()
         for category in apps.get_model("service", "TicketCategory").objects.order_by("-path"):
             category.delete()
         Customer.objects.all().delete()
@@ -142,3 +146,18 @@ def test_it_adds_to_existing_data_without_clashing(seeded):
 def test_the_demo_comes_with_sales_leads_an_agenda_and_contracts(seeded):
     for name in ("Order", "Invoice", "Deal", "Lead", "Activity", "Contract", "Target"):
         assert apps.get_model("sales", name).objects.exists(), name
+
+
+def test_it_sets_up_a_console_sms_account_a_chat_widget_and_a_working_contact_form(seeded, client):
+    from peyvand.comms.chat.models import ChatWidget
+    from peyvand.comms.models import ChannelAccount
+    from peyvand.comms.webforms.models import WebForm
+
+    account = ChannelAccount.objects.get()
+    assert (account.channel, account.provider, account.is_default) == ("sms", "console", True)
+    assert ChatWidget.objects.get().team.name == "پشتیبانی"
+    form = WebForm.objects.get()
+    page = client.get(f"/comms/forms/f/{form.key}/")
+    assert page.status_code == 200
+    assert "با ما در تماس باشید" in page.content.decode()
+

@@ -20,6 +20,7 @@ __all__ = [
     "InboundStatus",
     "MessageStatus",
     "OutboundMessage",
+    "SendWindow",
 ]
 
 
@@ -99,6 +100,12 @@ class OutboundMessage(TimeStampedModel):
     error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # A notice about the customer's own business (a ticket, an order) rather than marketing: only marketing
+    # waits for the end of quiet hours. Consent is checked for both.
+    transactional = models.BooleanField(default=True)
+    # The last attempt may have reached the provider without our hearing back (a worker killed mid-send, a
+    # timeout after the request went out): before it is sent again the provider is asked whether it has it.
+    in_doubt = models.BooleanField(default=False)
     # A campaign, a bulk send or a test: messages sent together are counted together.
     batch = models.CharField(max_length=60, blank=True, db_index=True)
     created_by = models.ForeignKey(
@@ -114,11 +121,26 @@ class OutboundMessage(TimeStampedModel):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # What one account's workers claim: its due messages in order, however many other accounts have
+            # queued (a million of a campaign on one account must not be read through by another's worker).
+            models.Index(fields=["account", "status", "next_attempt_at", "id"], name="outbox_account_due"),
             models.Index(fields=["account", "provider_message_id"], name="outbox_provider_id"),
         ]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.to}"
+
+
+class SendWindow(TimeStampedModel):
+    """How many messages an account has sent in its current one-minute window: the rate limit every worker
+    shares (ChannelAccount.rate_per_minute), taken under a row lock."""
+
+    account = models.OneToOneField(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.count}"
 
 
 class InboundStatus(models.TextChoices):

@@ -88,9 +88,6 @@ PROVIDERS: dict[str, dict[str, str]] = {
         "telegram": "peyvand.comms.bots.telegram.TelegramBot",
         "bale": "peyvand.comms.bots.telegram.BaleBot",
     },
-    "chat": {
-        "webchat": "peyvand.comms.chat.provider.WebChat",
-    },
     "call": {
         "asterisk": "peyvand.comms.telephony.provider.AsteriskPbx",
         "webhook": "peyvand.comms.telephony.provider.WebhookPbx",

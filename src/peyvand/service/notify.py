@@ -1,10 +1,12 @@
 """Telling customers about their tickets: one notify_customer() service that renders a template and sends it by
 the customer's preferred channel (e-mail, SMS, console), recording what was sent.
 
-Until the channels module brings its gateways, e-mail goes through Django's mail settings and SMS through the
-backend PEYVAND_SMS_BACKEND names (service.notify_backends, "console" by default). Every call leaves a
-CustomerNotification (sent, failed or skipped, with the reason) and a "notified" line in the ticket's history;
-a send that fails is recorded, never raised to the caller.
+When the channel has an account in the channel settings (comms), the notice goes into the outbox: workers send
+it with retries and record it on the customer's timeline, and the CustomerNotification is "queued" with a link
+to its OutboundMessage. Without one (a fresh install), e-mail goes through Django's mail settings and SMS through
+the backend PEYVAND_SMS_BACKEND names (service.notify_backends, "console" by default). Every call leaves a
+CustomerNotification (queued, sent, failed or skipped, with the reason) and a "notified" line in the ticket's
+history; a send that fails is recorded, never raised to the caller.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from peyvand.comms.models import ChannelAccount, MessageStatus
+from peyvand.comms.outbox import default_account, enqueue_message
 from peyvand.core.text import to_persian_digits
 from peyvand.customers.models import Consent, ContactChannel, Customer, PhoneKind
 from peyvand.service.models import CustomerNotification, NotificationStatus, Ticket
@@ -186,11 +190,15 @@ def notify_customer(
         subject=rendered.subject[:255],
         body=rendered.body,
     )
+    account = None if recipient.skip else default_account(recipient.channel)
     if recipient.skip:
         record.status, record.error = NotificationStatus.SKIPPED, recipient.skip
+        record.save()
+    elif account is not None:
+        _enqueue(record, account=account)
     else:
         _send(record)
-    record.save()
+        record.save()
     ticket_event(
         ticket,
         "notified",
@@ -200,9 +208,42 @@ def notify_customer(
             "status": record.status,
             "notification": record.pk,
             **({"reason": record.error} if record.error else {}),
+            **({"message": record.message_id} if record.message_id else {}),
         },
     )
     return record
+
+
+def _enqueue(record: CustomerNotification, *, account: ChannelAccount) -> None:
+    """Hand the notice to the outbox (the record saved first: its number makes the message's idempotency key,
+    so a notice is one message however often this runs). The outbox writes the customer's timeline line when
+    the message is sent, so none is written here."""
+    record.status = NotificationStatus.QUEUED
+    record.save()
+    try:
+        message = enqueue_message(
+            channel=record.channel,
+            to=record.to,
+            subject=record.subject if record.channel == "email" else "",
+            body=record.body,
+            customer=record.customer,
+            account=account,
+            idempotency_key=f"ticket-{record.ticket_id}-{record.template}-{record.pk}",
+            template=record.template,
+            related=record.ticket,
+        )
+    except Exception as exc:
+        # An address the outbox refuses, a database hiccup: the ticket's work stands, the record says why.
+        logger.warning("Notification %s to %s not queued: %s", record.template, record.to, exc)
+        record.status = NotificationStatus.FAILED
+        record.error = f"{Reason.SEND_FAILED}: {exc}"[:255]
+        record.save(update_fields=["status", "error", "updated_at"])
+        return
+    record.message = message
+    if message.status == MessageStatus.SKIPPED:
+        # The outbox's own checks (consent given since, an address it cannot send to) said no.
+        record.status, record.error = NotificationStatus.SKIPPED, message.error[:255]
+    record.save(update_fields=["message", "status", "error", "updated_at"])
 
 
 def _send(record: CustomerNotification) -> None:

@@ -1,9 +1,53 @@
-"""Background work of this channel; SCHEDULES lists what `peyvand worker` queues when it is due
-(see peyvand.comms.schedules)."""
+"""Background work of messenger bots: polling getUpdates for the bots that have no webhook. SCHEDULES lists what
+`peyvand worker` queues when it is due (see peyvand.comms.schedules)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
-SCHEDULES: list[tuple[str, Callable[..., Any]]] = []
+from django.conf import settings
+from django_tasks import TaskResult, task
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
+
+from peyvand.core.periodic import queue_when_due
+
+log = logging.getLogger(__name__)
+
+# Runs are queued every few seconds: finished ones are kept this long, then removed.
+KEEP_FINISHED = timedelta(hours=6)
+
+
+@task()
+def bots_poll_task() -> int:
+    """One round of polling every bot that receives by polling; returns how many updates were new."""
+    from peyvand.comms.bots.inbound import bot_poll, polling_accounts
+
+    new = 0
+    for account in polling_accounts():
+        try:
+            new += bot_poll(account=account)
+        except Exception:
+            # One bot's failure (its database rows, a bug) must not stop the others; it is retried next round.
+            log.exception("Polling the bot %s failed", account.pk)
+    return new
+
+
+def bots_poll_schedule(
+    *, now: datetime | None = None, backend: str = DEFAULT_TASK_BACKEND_ALIAS
+) -> TaskResult[int] | None:
+    """Queue a polling round every PEYVAND_BOT_POLL_SECONDS (default 5; 0 turns polling off), when some bot
+    receives by polling."""
+    from peyvand.comms.bots.inbound import polling_accounts
+
+    seconds = int(getattr(settings, "PEYVAND_BOT_POLL_SECONDS", 5))
+    if seconds <= 0 or not polling_accounts():
+        return None
+    return queue_when_due(
+        bots_poll_task, every=timedelta(seconds=seconds), now=now, backend=backend, keep_finished=KEEP_FINISHED
+    )
+
+
+SCHEDULES: list[tuple[str, Callable[..., Any]]] = [("bots.poll", bots_poll_schedule)]

@@ -1,7 +1,14 @@
 """Pages and inbound endpoints of messenger bots under /comms/bots/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from peyvand.comms.bots import views
 
 app_name = "bots"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("chats/", views.chat_list, name="chat_list"),
+    path("chats/<int:pk>/", views.chat_detail, name="chat_detail"),
+    path("link/<int:customer_id>/", views.customer_link, name="customer_link"),
+    path("<str:token>/update", views.bot_update, name="update"),
+]

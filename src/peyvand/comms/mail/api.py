@@ -1,5 +1,59 @@
-"""HTTP API of e-mail under /api/v1/comms/mail/."""
+"""HTTP API of e-mail under /api/v1/comms/mail/: the incoming mails (scoped like the customers they came from)
+and polling the mailboxes now (administrators)."""
 
-from ninja import Router
+from __future__ import annotations
+
+from typing import Any
+
+from django.http.response import HttpResponseBase
+from ninja import Query, Router
+
+from peyvand.comms.mail import selectors
+from peyvand.comms.mail.schemas import MailDetailOut, MailFiltersIn, MailPage, PollIn, PollOut
+from peyvand.comms.mail.services import mailbox_poll_now
+from peyvand.core.downloads import stored_file_download
+from peyvand.core.http import AuthedRequest
 
 router = Router(tags=["E-mail"])
+
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ADMINS_ONLY = {"responses": {403: {"description": "Only administrators poll the mailboxes (`forbidden`).", **_ERROR}}}
+
+
+@router.get("/messages", response=MailPage, summary="Incoming mails, newest first (those of customers you can see)")
+def mail_list(request: AuthedRequest, filters: Query[MailFiltersIn]) -> Any:
+    page = selectors.inbound_mail_list(
+        user=request.auth,
+        status=filters.status or "",
+        account_id=filters.account_id,
+        customer_id=filters.customer_id,
+        q=filters.q or "",
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/messages/{int:message_id}", response=MailDetailOut, summary="One mail: text, HTML, headers, files")
+def mail_get(request: AuthedRequest, message_id: int) -> Any:
+    return selectors.inbound_mail_get(user=request.auth, pk=message_id)
+
+
+@router.get(
+    "/messages/{int:message_id}/attachments/{int:attachment_id}",
+    response={200: None},
+    summary="Download a mail's file",
+    openapi_extra={"responses": {200: {"description": "The file's bytes, as an attachment."}}},
+)
+def mail_attachment(request: AuthedRequest, message_id: int, attachment_id: int) -> HttpResponseBase:
+    row = selectors.mail_attachment_get(user=request.auth, message_id=message_id, attachment_id=attachment_id)
+    # What a stranger mailed is served as a download of unknown type: never shown inline by the browser.
+    return stored_file_download(request, row.file, filename=row.name, content_type="application/octet-stream")
+
+
+@router.post(
+    "/poll", response=list[PollOut], summary="Poll the mailboxes now (administrators)", openapi_extra=_ADMINS_ONLY
+)
+def mail_poll(request: AuthedRequest, payload: PollIn | None = None) -> Any:
+    results = mailbox_poll_now(by=request.auth, account_id=payload.account_id if payload else None)
+    return [{"account_id": r.account_id, "fetched": r.fetched, "stored": r.stored, "error": r.error} for r in results]

@@ -1,7 +1,15 @@
-"""Pages and inbound endpoints of e-mail under /comms/mail/."""
+"""Pages of e-mail under /comms/mail/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from peyvand.comms.mail import views
 
 app_name = "mail"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.mail_inbox, name="inbox"),
+    path("<int:pk>/", views.mail_detail, name="message"),
+    path("<int:pk>/files/<int:attachment_id>/", views.mail_attachment, name="attachment"),
+    path("mailboxes/", views.mailboxes, name="mailboxes"),
+    path("mailboxes/poll/", views.mailbox_poll, name="poll"),
+]

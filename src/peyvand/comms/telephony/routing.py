@@ -1,5 +1,7 @@
-"""WebSocket routes (Django Channels)."""
+"""WebSocket routes (Django Channels): the agents' call pop-up."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from peyvand.comms.telephony.consumers import CallPopupConsumer
+
+websocket_urlpatterns: list[URLPattern] = [path("ws/telephony/", CallPopupConsumer.as_asgi())]

@@ -13,6 +13,8 @@ __all__ = ["CustomerNotification", "NotificationStatus", "TicketSatisfaction"]
 
 
 class NotificationStatus(models.TextChoices):
+    # Handed to the channels' outbox, which sends it (its message says how that went).
+    QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Not sent")
@@ -38,6 +40,10 @@ class CustomerNotification(TimeStampedModel):
     # Why it failed or was not sent (no address, no consent, the server refused).
     error = models.CharField(max_length=255, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The outbox message that carries it, when the channel has an account to send by.
+    message = models.ForeignKey(
+        "comms.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("customer notification")

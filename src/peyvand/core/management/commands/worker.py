@@ -17,6 +17,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 from django_tasks_db.utils import is_locked_database_exception
 
+from peyvand.comms.outbox.worker import run_outbox, start_outbox_thread
 from peyvand.comms.schedules import channel_schedules
 from peyvand.customers.duplicates import duplicate_scan_schedule
 from peyvand.sales.tasks import ranking_schedule, reminders_schedule
@@ -109,15 +110,21 @@ class Command(DatabaseWorker):
         "Run Peyvand's background tasks from the database queue (start one or more beside the web server); "
         "also queues the periodic duplicate scan every PEYVAND_DUPLICATE_SCAN_HOURS, the customer ranking every "
         "PEYVAND_RANKING_HOURS, the reminders every PEYVAND_REMINDER_CHECK_SECONDS and the service desk's SLA watch "
-        "every minute."
+        "every minute; and sends the outbox (e-mail, SMS, messenger) beside them unless PEYVAND_OUTBOX_IN_WORKER=0."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         schedule = Schedule(backend_name=options["backend_name"])
+        sends = bool(getattr(settings, "PEYVAND_OUTBOX_IN_WORKER", True))
         if options["batch"]:
             # A worker run from cron drains the queue and exits: what is due is queued first, so this run does it.
             schedule.tick()
+            if sends:
+                run_outbox(once=True)
         elif not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
             # With --reload the first process only watches the files; the child it starts does the work.
             schedule.start()
+            if sends:
+                # The outbox has its own loop: a message waits for a free sender, never for a long task.
+                start_outbox_thread()
         super().handle(*args, **options)

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
+from peyvand.comms.demo import seed_channels
 from peyvand.customers import demo, search_index
 from peyvand.customers.models import Customer
 from peyvand.sales import demo as sales_demo
@@ -70,6 +71,7 @@ class Command(BaseCommand):
             seed_sales_work(seed=seed, staff=staff, if_empty=True, note=lambda text: self.stderr.write(f"  {text}"))
         if customers:  # the desk's tickets are the demo customers' own
             seed_service(seed=seed, staff=staff, if_empty=True, note=lambda text: self.stderr.write(f"  {text}"))
+        seed_channels(staff=staff, note=lambda text: self.stderr.write(f"  {text}"))
         self.stdout.write(
             self.style.SUCCESS(f"Added {customers:,} customers in {seconds:.1f} s ({connection.vendor}).")
         )

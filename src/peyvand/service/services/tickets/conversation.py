@@ -166,6 +166,10 @@ def ticket_reply(
                 change_status(ticket, by=by, new=target, at=now)
             save_versioned(ticket, fields=["last_staff_reply_at", "status", "reopen_count", *SLA_FIELDS])
             notify_later(ticket, "ticket_answered", {"message_id": message.pk, "body": text})
+            if ticket.channel == TicketChannel.BOT:
+                # A ticket that came by a messenger is answered in the same chat; the reply's id keys the send,
+                # so the bot conversation page (which also sends it) cannot make it go twice.
+                _answer_in_chat(ticket, message, text)
             # The answer itself asks the customer for what is missing: no second notice for "waiting".
             if target == S.RESOLVED:
                 notify_later(ticket, "ticket_resolved")
@@ -303,3 +307,9 @@ def ticket_attachment_add(*, ticket: Ticket, by: User, upload: Any) -> TicketAtt
         discard_files(stored)
         raise
     return stored[0]
+
+
+def _answer_in_chat(ticket: Ticket, message: TicketMessage, text: str) -> None:
+    from peyvand.comms.bots.replies import bot_reply
+
+    transaction.on_commit(lambda: bot_reply(ticket=ticket, text=text, by=None, ticket_message=message))

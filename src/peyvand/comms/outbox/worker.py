@@ -1,0 +1,54 @@
+"""The outbox's sending loop, run by `peyvand send_outbox` and beside the task queue in `peyvand worker`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connection
+
+from peyvand.comms.outbox.engine import SendStats, send_due
+
+logger = logging.getLogger("peyvand.outbox")
+
+
+def poll_seconds() -> float:
+    """PEYVAND_OUTBOX_POLL_SECONDS (1): how long an idle sender waits before looking again."""
+    return float(getattr(settings, "PEYVAND_OUTBOX_POLL_SECONDS", 1.0))
+
+
+def run_outbox(*, batch: int = 100, once: bool = False, stop: threading.Event | None = None) -> SendStats:
+    """Send until `stop` is set (or, with `once`, until nothing is due); returns the totals. A database that is
+    busy or gone for a moment is waited out, never the end of the loop."""
+    stop = stop or threading.Event()
+    total = SendStats()
+    while not stop.is_set():
+        try:
+            stats = send_due(batch=batch)
+        except OperationalError:
+            logger.warning("The outbox could not be read; trying again shortly", exc_info=True)
+            close_old_connections()
+            stop.wait(poll_seconds())
+            continue
+        for name in ("sent", "retried", "failed", "skipped", "released", "recovered"):
+            setattr(total, name, getattr(total, name) + getattr(stats, name))
+        if stats.handled == 0:
+            if once:
+                break
+            stop.wait(poll_seconds())
+    return total
+
+
+def start_outbox_thread(*, batch: int = 100) -> threading.Event:
+    """Run the sending loop in a daemon thread (it ends with the process); set the event to stop it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            run_outbox(batch=batch, stop=stop)
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name="peyvand-outbox", daemon=True).start()
+    return stop

@@ -1,0 +1,140 @@
+"""SMS.ir gateway, REST API v1 (https://app.sms.ir/developer/help, api.sms.ir/v1): bulk send with an API key
+header, the day's report to look a message up, delivery reports and inbound SMS posted to our webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from peyvand.comms.models import ChannelAccount, OutboundMessage
+from peyvand.comms.providers import ConfigField, PermanentError, SendResult, TemporaryError
+from peyvand.comms.sms.gateway import BadCallback, DeliveryReport, InboundSms, field, national_mobile
+from peyvand.comms.sms.http import call
+from peyvand.comms.sms.segments import sms_segments
+
+logger = logging.getLogger("peyvand.sms.smsir")
+
+# SMS.ir's `status`: 1 success; 0 a server error and 20 too many requests are worth retrying; the others
+# (10 bad key, 11 key disabled, 12 IP not allowed, 13/14 account inactive or suspended, 101 bad line,
+# 102 no credit, 103 empty text, 104 bad mobile, 105 too many mobiles, ...) fail the message.
+_TEMPORARY = {0, 20}
+# deliveryState: 1 delivered to the phone; 2 not delivered, 4 not delivered to the operator, 6 failed,
+# 7 the number is on the blacklist; the rest (3, 5: on the way) are not final.
+_DELIVERED = {1}
+_NOT_DELIVERED = {2, 4, 6, 7}
+# How far the look-up of an in-doubt message reads the day's report (pages of 100).
+_REPORT_PAGES = 20
+
+
+class SmsIr:
+    channel = "sms"
+    name = "smsir"
+    label = gettext_noop("SMS.ir")
+    config_fields: tuple[ConfigField, ...] = (
+        ConfigField("api_key", gettext_noop("API key"), secret=True),
+        ConfigField("line_number", gettext_noop("Line number")),
+        ConfigField("base_url", gettext_noop("API address"), required=False, default="https://api.sms.ir"),
+        ConfigField("price_per_segment", gettext_noop("Price of one SMS part (Rial)"), required=False),
+        ConfigField(
+            "quiet_hours",
+            gettext_noop("Quiet hours for marketing"),
+            required=False,
+            help=gettext_noop("Like 22:00-08:00, or off; empty follows the site's setting."),
+        ),
+    )
+
+    def __init__(self, account: ChannelAccount) -> None:
+        self.account = account
+        config, secrets = account.config or {}, account.secrets or {}
+        self.base = str(config.get("base_url") or "https://api.sms.ir").rstrip("/")
+        self.line = str(config.get("line_number") or "")
+        self.api_key = str(secrets.get("api_key") or config.get("api_key") or "")
+
+    def _headers(self) -> dict[str, str]:
+        return {"X-API-KEY": self.api_key}
+
+    def _data(self, status: int, payload: Any, retry_after: float | None) -> Any:
+        code = payload.get("status") if isinstance(payload, dict) else None
+        text = str(payload.get("message", "")) if isinstance(payload, dict) else ""
+        if status == 200 and code == 1:
+            return payload.get("data")
+        if status == 429 or status >= 500 or code in _TEMPORARY:
+            raise TemporaryError(f"sms.ir {code if code is not None else status}: {text}", retry_after=retry_after)
+        raise PermanentError(f"sms.ir {code if code is not None else status}: {text}")
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        line: int | str = int(self.line) if self.line.isdigit() else self.line
+        body = {"lineNumber": line, "messageText": message.body, "mobiles": [national_mobile(message.to)]}
+        response = call("POST", f"{self.base}/v1/send/bulk", json_body=body, headers=self._headers())
+        data = self._data(response.status, response.json(), response.retry_after())
+        ids = data.get("messageIds") if isinstance(data, dict) else None
+        return SendResult(
+            provider_message_id=str(ids[0]) if isinstance(ids, list) and ids else "",
+            segments=sms_segments(message.body).segments,
+        )
+
+    def find_sent(self, message: OutboundMessage) -> SendResult | None:
+        """SMS.ir keeps no id of ours: the day's report (GET /v1/send/live) is read for a message to the same
+        number with the same text that no other outbox message holds. See docs/channels-sms.md for the
+        window this leaves."""
+        from peyvand.comms.models import OutboundMessage as Outbound
+
+        mobile = national_mobile(message.to).lstrip("0")
+        for page in range(1, _REPORT_PAGES + 1):
+            response = call("GET", f"{self.base}/v1/send/live?pageNumber={page}&pageSize=100", headers=self._headers())
+            rows = self._data(response.status, response.json(), response.retry_after())
+            if not isinstance(rows, list) or not rows:
+                return None
+            for row in rows:
+                if not isinstance(row, dict):
+                    continue
+                if str(row.get("mobile", "")).lstrip("0").removeprefix("98") != mobile.removeprefix("98"):
+                    continue
+                if row.get("messageText") != message.body:
+                    continue
+                messageid = str(row.get("messageId") or "")
+                taken = Outbound.objects.filter(account=self.account, provider_message_id=messageid).exclude(
+                    pk=message.pk
+                )
+                if messageid and not taken.exists():
+                    return SendResult(provider_message_id=messageid, segments=sms_segments(message.body).segments)
+        return None
+
+    @staticmethod
+    def parse_delivery(data: Mapping[str, Any], body: Any) -> list[DeliveryReport]:
+        """One report or a list of them, each {"messageId", "deliveryState"} (the fields of SMS.ir's message
+        report), as JSON or form fields."""
+        items = body if isinstance(body, list) else [body] if isinstance(body, dict) else [data]
+        reports = []
+        for item in items:
+            if not isinstance(item, Mapping):
+                raise BadCallback("each report must be an object")
+            messageid, state = field(item, "messageId", "messageid"), field(item, "deliveryState", "status")
+            if not messageid.isdigit() or not state.isdigit():
+                raise BadCallback("messageId and deliveryState must be numbers")
+            code = int(state)
+            delivered = True if code in _DELIVERED else False if code in _NOT_DELIVERED else None
+            reports.append(DeliveryReport(messageid, delivered, state))
+        if not reports:
+            raise BadCallback("no report")
+        return reports
+
+    @staticmethod
+    def parse_inbound(data: Mapping[str, Any], body: Any) -> InboundSms:
+        """A received message as SMS.ir's receive report gives it: {"id"?, "mobile", "number", "messageText",
+        "receivedDateTime"?}, as JSON or form fields."""
+        item = body if isinstance(body, dict) else data
+        sender = field(item, "mobile", "from")
+        text = str(item.get("messageText") or item.get("message") or "")
+        external = field(item, "id", "messageId", "messageid")
+        if not sender:
+            raise BadCallback("mobile is required")
+        if not external:
+            # Without an id of theirs, the same message posted twice must still be one record.
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+            external = f"{sender}:{field(item, 'receivedDateTime')}:{digest}"
+        return InboundSms(external, sender, field(item, "number", "to"), text)

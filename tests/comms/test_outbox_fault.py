@@ -1,0 +1,113 @@
+"""The fault test: a campaign of 10,000 SMS, the sending worker (a real `peyvand send_outbox` process) killed
+with SIGKILL part-way through while the gateway holds a message it has accepted, then started again: every
+message reaches the gateway exactly once, counted per local id at the gateway stub, and every one ends sent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from comms.sms_stub import SmsGatewayStub
+from peyvand.comms.models import Channel, ChannelAccount, MessageStatus, OutboundMessage
+from peyvand.comms.outbox import BulkRecipient, enqueue_bulk
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNT = 10_000
+KILL_AT = 3_000
+
+
+def _database_url(tmp_path: Path) -> str:
+    """The test database as a worker process can open it: PostgreSQL's test database itself; SQLite's in-memory
+    one copied to a file (the backup API copies it whole)."""
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+        return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+    path = tmp_path / "outbox.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+    return f"sqlite:///{path}"
+
+
+def _worker(url: str, *args: str) -> subprocess.Popen[bytes]:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="comms.outbox_settings",
+        PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    )
+    command = [sys.executable, "-m", "peyvand", "send_outbox", "--batch", "200", *args]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+
+
+def _statuses(url: str) -> dict[str, int]:
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            rows = db.execute("SELECT status, COUNT(*) FROM comms_outboundmessage GROUP BY status").fetchall()
+        return dict(rows)
+    from django.db.models import Count
+
+    return {r["status"]: r["n"] for r in OutboundMessage.objects.values("status").annotate(n=Count("id"))}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_message_is_sent_exactly_once_when_the_worker_is_killed_mid_send(tmp_path):
+    stub = SmsGatewayStub().start()
+    try:
+        ChannelAccount.objects.create(
+            channel=Channel.SMS,
+            provider="kavenegar",
+            name="Kavenegar",
+            config={"base_url": stub.base_url, "sender": "10004346", "quiet_hours": "off"},
+            secrets={"api_key": "test-key"},
+            inbound_token="fault",
+            is_default=True,
+        )
+        recipients = (
+            BulkRecipient(to=f"0912{i:07d}", key=f"fault:{i}", values={"name": f"مشتری {i}"}) for i in range(COUNT)
+        )
+        result = enqueue_bulk(channel=Channel.SMS, recipients=recipients, body="{name}، جشنواره آغاز شد", batch="fault")
+        assert result.queued == COUNT
+        key_of = dict(OutboundMessage.objects.values_list("pk", "idempotency_key"))
+        url = _database_url(tmp_path)
+
+        # The gateway accepts the KILL_AT-th message and holds its answer: the worker is killed right there,
+        # between the gateway taking the message and the worker recording it.
+        stub.hang_on = KILL_AT
+        first = _worker(url)
+        assert stub.hanging.wait(90), first.stderr.read().decode() if first.poll() is not None else "too slow"
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        stub.release.set()
+        accepted_before_kill = sum(stub.accepted_per_localid.values())
+        assert KILL_AT <= accepted_before_kill < COUNT
+        in_flight = _statuses(url).get(MessageStatus.SENDING, 0)
+        assert in_flight >= 1  # the held message and the rest of its batch were left "sending"
+
+        # Started again once the dead worker's lease has run out (6 s in these settings).
+        time.sleep(6.5)
+        second = _worker(url, "--once")
+        out, err = second.communicate(timeout=120)
+        assert second.returncode == 0, err.decode()
+        assert "recovered=" in out.decode()
+
+        # Exactly once, counted at the gateway per local id (the message's id, which stands for its key).
+        accepted = stub.accepted_per_localid
+        assert len(accepted) == COUNT
+        assert set(accepted.values()) == {1}
+        assert {key_of[int(localid)] for localid in accepted} == set(key_of.values())
+        # Not even a second send request: the in-doubt messages were looked up, not sent again.
+        assert set(stub.send_requests_per_localid.values()) == {1}
+        assert _statuses(url) == {MessageStatus.SENT: COUNT}
+    finally:
+        stub.stop()
