@@ -160,4 +160,3 @@ def test_it_sets_up_a_console_sms_account_a_chat_widget_and_a_working_contact_fo
     page = client.get(f"/comms/forms/f/{form.key}/")
     assert page.status_code == 200
     assert "با ما در تماس باشید" in page.content.decode()
-
