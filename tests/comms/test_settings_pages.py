@@ -454,3 +454,31 @@ def test_an_account_missing_a_required_setting_can_still_be_deactivated(admin):
     browser(admin).post(f"/comms/settings/{account.pk}/active/", {"active": "0"})
     account.refresh_from_db()
     assert not account.is_active
+
+
+def test_checking_an_asterisk_account_logs_in_to_its_ami_and_says_whether_it_answered(admin, free_port):
+    from comms.ami_replay import AmiReplayServer
+
+    server = AmiReplayServer().start()
+    try:
+        account = make_account(
+            channel="call",
+            provider="asterisk",
+            config={"host": "127.0.0.1", "port": str(server.port), "username": "peyvand"},
+            secrets={"secret": "s3cret"},
+        )
+        client = browser(admin)
+        page = client.post(f"/comms/settings/{account.pk}/check/", follow=True).content.decode()
+        assert "The PBX answered" in page
+        assert server.logins == 1
+    finally:
+        server.stop()
+    account.config = {"host": "127.0.0.1", "port": str(free_port), "username": "peyvand"}
+    account.save()
+    page = client.post(f"/comms/settings/{account.pk}/check/", follow=True).content.decode()
+    assert "The PBX did not answer" in page
+
+
+def test_only_an_admin_may_check_a_pbx(manager_a):
+    account = make_account(channel="call", provider="testpbx")
+    assert browser(manager_a).post(f"/comms/settings/{account.pk}/check/").status_code == 403

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/<int:pk>/", views.account_detail, name="account_detail"),
     path("settings/<int:pk>/edit/", views.account_edit, name="account_edit"),
     path("settings/<int:pk>/test/", views.account_send_test, name="account_send_test"),
+    path("settings/<int:pk>/check/", views.account_check, name="account_check"),
     path("settings/<int:pk>/rotate-token/", views.account_rotate_token, name="account_rotate_token"),
     path("settings/<int:pk>/active/", views.account_set_active, name="account_set_active"),
     path("outbox/", outbox_views.outbox, name="outbox"),

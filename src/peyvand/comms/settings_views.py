@@ -161,6 +161,25 @@ def account_send_test(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def account_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """A PBX sends nothing to test with: log in to its AMI (an Asterisk) or show where click-to-call goes (a
+    webhook PBX), and say what happened."""
+    from peyvand.comms.telephony.provider import OriginateError, pbx_for
+
+    user = current_user(request)
+    services.require_channels_admin(user)
+    account = get_object_or_404(ChannelAccount, pk=pk, channel="call")
+    try:
+        answer = pbx_for(account).check()
+    except OriginateError as exc:
+        messages.error(request, _("The PBX did not answer: %(error)s") % {"error": exc})
+    else:
+        messages.success(request, _("The PBX answered: %(answer)s") % {"answer": answer})
+    return redirect("comms:account_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
 def account_rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     services.require_channels_admin(user)

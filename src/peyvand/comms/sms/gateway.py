@@ -8,10 +8,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
+from peyvand.comms.providers import ConfigField
 from peyvand.core.phone import try_normalize_phone
 from peyvand.core.text import normalize_digits
 
-__all__ = ["BadCallback", "DeliveryReport", "InboundSms", "field", "national_mobile"]
+__all__ = ["GATEWAY_FIELDS", "BadCallback", "DeliveryReport", "InboundSms", "field", "national_mobile"]
+
+# The settings every SMS gateway account has beside its own: what one part costs, and its quiet hours.
+GATEWAY_FIELDS: tuple[ConfigField, ...] = (
+    ConfigField("price_per_segment", gettext_noop("Price of one SMS part (Rial)"), required=False),
+    ConfigField(
+        "quiet_hours",
+        gettext_noop("Quiet hours for marketing"),
+        required=False,
+        help=gettext_noop("Like 22:00-08:00, or off; empty follows the site's setting."),
+    ),
+)
 
 
 class BadCallback(ValueError):

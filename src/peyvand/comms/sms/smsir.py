@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 
 from peyvand.comms.models import ChannelAccount, OutboundMessage
 from peyvand.comms.providers import ConfigField, PermanentError, SendResult, TemporaryError
-from peyvand.comms.sms.gateway import BadCallback, DeliveryReport, InboundSms, field, national_mobile
+from peyvand.comms.sms.gateway import GATEWAY_FIELDS, BadCallback, DeliveryReport, InboundSms, field, national_mobile
 from peyvand.comms.sms.http import call
 from peyvand.comms.sms.segments import sms_segments
 
@@ -38,13 +38,7 @@ class SmsIr:
         ConfigField("api_key", gettext_noop("API key"), secret=True),
         ConfigField("line_number", gettext_noop("Line number")),
         ConfigField("base_url", gettext_noop("API address"), required=False, default="https://api.sms.ir"),
-        ConfigField("price_per_segment", gettext_noop("Price of one SMS part (Rial)"), required=False),
-        ConfigField(
-            "quiet_hours",
-            gettext_noop("Quiet hours for marketing"),
-            required=False,
-            help=gettext_noop("Like 22:00-08:00, or off; empty follows the site's setting."),
-        ),
+        *GATEWAY_FIELDS,
     )
 
     def __init__(self, account: ChannelAccount) -> None:
