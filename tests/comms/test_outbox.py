@@ -389,3 +389,28 @@ def test_an_account_may_turn_quiet_hours_off_or_follow_the_site(kavenegar, setti
     assert quiet_until(kavenegar, night) is not None
     kavenegar.config["quiet_hours"] = "off"
     assert quiet_until(kavenegar, night) is None
+
+
+def test_the_sending_loop_survives_a_failed_pass_and_goes_on(monkeypatch, settings):
+    import threading
+
+    from peyvand.comms.outbox import worker as outbox_worker
+    from peyvand.comms.outbox.engine import SendStats
+
+    settings.PEYVAND_OUTBOX_POLL_SECONDS = 0
+    stop = threading.Event()
+    passes = []
+
+    def flaky(*, batch):
+        passes.append(batch)
+        if len(passes) == 1:
+            raise RuntimeError("a bug in one pass")
+        stop.set()
+        return SendStats(sent=2)
+
+    monkeypatch.setattr(outbox_worker, "send_due", flaky)
+    monkeypatch.setattr(outbox_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(stop, "wait", lambda seconds: None)
+    total = outbox_worker.run_outbox(batch=7, stop=stop)
+    assert passes == [7, 7]
+    assert total.sent == 2

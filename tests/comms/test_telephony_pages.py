@@ -243,3 +243,11 @@ def test_an_agent_gets_403_on_the_extensions_page(client, pbx, agent_a):
     assert client.get(reverse("comms:telephony:extensions")).status_code == 403
     assert client.post(reverse("comms:telephony:extensions"), {f"ext-{agent_a.pk}": "999"}).status_code == 403
     assert not Extension.objects.exists()
+
+
+def test_the_call_log_api_answers_422_for_dates_it_cannot_hold_and_reads_any_offset(api_client, agent_a):
+    client = api_client(agent_a)
+    odd = client.get("/api/v1/comms/telephony/calls", {"since": "5069-07-14T00:23:02+20:02"})
+    assert odd.status_code == 422
+    offset = client.get("/api/v1/comms/telephony/calls", {"since": "2026-07-14T00:23:02+20:02"})
+    assert offset.status_code == 200

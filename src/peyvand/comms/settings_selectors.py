@@ -53,7 +53,8 @@ INBOUND_URL_NAMES: dict[str, tuple[tuple[Any, tuple[str, ...]], ...]] = {
     ),
 }
 
-# Each channel's own pages (the mailboxes, the call log, the chat widgets, the forms …), linked from its card.
+# Each channel's own pages (the mailboxes, the call log, the chat widgets, the forms …), linked from its card
+# (the mailboxes and the chat widgets are for administrators: the page links them for them alone).
 CHANNEL_PAGES: dict[str, tuple[Any, str]] = {
     Channel.EMAIL: (_("Mailboxes"), "comms:mail:mailboxes"),
     Channel.SMS: (_("Send SMS"), "comms:sms:compose"),

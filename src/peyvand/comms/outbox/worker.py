@@ -31,6 +31,13 @@ def run_outbox(*, batch: int = 100, once: bool = False, stop: threading.Event | 
             close_old_connections()
             stop.wait(poll_seconds())
             continue
+        except Exception:
+            # Anything else (a bug, a connection in a bad state) is logged and the loop goes on after a pause:
+            # a sender that died quietly would leave every message queued with nobody noticing.
+            logger.exception("The outbox pass failed; trying again shortly")
+            close_old_connections()
+            stop.wait(max(poll_seconds(), 5.0))
+            continue
         for name in ("sent", "retried", "failed", "skipped", "released", "recovered"):
             setattr(total, name, getattr(total, name) + getattr(stats, name))
         if stats.handled == 0:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from peyvand.comms.telephony import selectors, services
 from peyvand.core.http import AuthedRequest
@@ -52,6 +52,17 @@ class CallFiltersIn(Clean):
     until: dt.datetime | None = None
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(50, ge=1, le=200)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # PostgreSQL takes offsets up to ±15:59 and the years a call log can hold; anything else is the
+        # caller's mistake (422), not a database error.
+        if value is None:
+            return None
+        if not 1900 <= value.year <= 2200:
+            raise ValueError("a date between the years 1900 and 2200")
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 class ClickToCallIn(Strict):

@@ -116,6 +116,7 @@ class Command(DatabaseWorker):
     def handle(self, *args: Any, **options: Any) -> None:
         schedule = Schedule(backend_name=options["backend_name"])
         sends = bool(getattr(settings, "PEYVAND_OUTBOX_IN_WORKER", True))
+        outbox_stop: threading.Event | None = None
         if options["batch"]:
             # A worker run from cron drains the queue and exits: what is due is queued first, so this run does it.
             schedule.tick()
@@ -126,5 +127,10 @@ class Command(DatabaseWorker):
             schedule.start()
             if sends:
                 # The outbox has its own loop: a message waits for a free sender, never for a long task.
-                start_outbox_thread()
-        super().handle(*args, **options)
+                outbox_stop = start_outbox_thread()
+        try:
+            super().handle(*args, **options)
+        finally:
+            # The sender stops with the worker (a worker run in-process, by a test or a supervisor, leaves none).
+            if outbox_stop is not None:
+                outbox_stop.set()
