@@ -445,6 +445,10 @@ def test_an_answer_written_on_the_ticket_page_goes_back_to_the_chat_once(
     assert (out.channel, out.to, out.body) == ("messenger", "777001", "امروز ارسال می‌شود")
     deliver_now(out)
     assert [m["text"] for m in stub.sent if m["chat_id"] == "777001"] == ["امروز ارسال می‌شود"]
+    # The answer went into the chat: the "answered" notice by e-mail or SMS is recorded as not sent, and why.
+    notice = ticket.notifications.get(template="ticket_answered")
+    assert (notice.status, notice.error) == ("skipped", "answered_in_chat")
+    assert not OutboundMessage.objects.filter(channel__in=["sms", "email"]).exists()
 
 
 def test_a_ticket_that_is_not_from_a_messenger_gets_no_bot_answer(bot, linked_customer, agent_a):

@@ -12,7 +12,7 @@ history; a send that fails is recorded, never raised to the caller.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from peyvand.comms.models import ChannelAccount, MessageStatus
 from peyvand.comms.outbox import default_account, enqueue_message
 from peyvand.core.text import to_persian_digits
 from peyvand.customers.models import Consent, ContactChannel, Customer, PhoneKind
-from peyvand.service.models import CustomerNotification, NotificationStatus, Ticket
+from peyvand.service.models import CustomerNotification, NotificationStatus, Ticket, TicketChannel
 from peyvand.service.notify_backends import sms_backend
 from peyvand.service.notify_templates import LANGUAGES, STATUS_NAMES, Rendered, render_text
 from peyvand.service.services.history import ticket_event
@@ -65,6 +65,8 @@ class Reason:
     OPTED_OUT_EMAIL = "opted_out:email"
     OPTED_OUT_SMS = "opted_out:sms"
     SEND_FAILED = "send_failed"
+    # The answer itself went back into the messenger chat the ticket came from.
+    ANSWERED_IN_CHAT = "answered_in_chat"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,16 @@ def _customer_recipient(customer: Customer) -> _Recipient:
     if to and Consent.objects.filter(customer=customer, channel=channel, granted=False).exists():
         skip = Reason.OPTED_OUT_SMS if channel == ContactChannel.SMS else Reason.OPTED_OUT_EMAIL
     return _Recipient(customer=customer, name=customer.display_name, channel=str(channel), to=to, skip=skip)
+
+
+def _answered_in_chat(ticket: Ticket) -> bool:
+    """A ticket that came by a messenger bot is answered in its chat (the ticket services send the reply there):
+    the same answer by e-mail or SMS as well would say everything twice."""
+    if ticket.channel != TicketChannel.BOT:
+        return False
+    from peyvand.comms.bots.replies import chat_for_ticket
+
+    return chat_for_ticket(ticket) is not None
 
 
 def _recipient(ticket: Ticket) -> _Recipient | None:
@@ -173,6 +185,8 @@ def notify_customer(
     recipient = _recipient(ticket)
     if recipient is None:
         return None
+    if not recipient.skip and template == "ticket_answered" and _answered_in_chat(ticket):
+        recipient = replace(recipient, skip=Reason.ANSWERED_IN_CHAT)
     rendered = render_notification(
         ticket=ticket,
         template=template,
