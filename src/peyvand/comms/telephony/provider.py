@@ -8,6 +8,7 @@ import socket
 import urllib.error
 import urllib.request
 import uuid
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop
@@ -27,7 +28,7 @@ class OriginateError(Exception):
     """The PBX could not be reached or refused to place the call."""
 
 
-class _Pbx:
+class _Pbx(ABC):
     channel = "call"
     name = ""
     label = ""
@@ -41,12 +42,13 @@ class _Pbx:
     def send(self, message: OutboundMessage) -> SendResult:
         raise PermanentError("A PBX does not send messages.")
 
+    @abstractmethod
     def originate(self, *, extension: str, number: str, by: User | None = None) -> str:
-        raise NotImplementedError
+        """Ring `extension`, then dial `number`; returns the PBX's reference of the call."""
 
+    @abstractmethod
     def check(self) -> str:
         """What a settings page's "test" button says of this PBX; raises OriginateError when it is not reachable."""
-        raise NotImplementedError
 
 
 _COMMON = (
