@@ -84,6 +84,14 @@ def test_the_due_time_calculator_counts_business_time(api_client, manager_a, age
     response = api_client(manager_a).post("/api/v1/sla-policies/due-time", payload, content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["due_at_jalali"] == "1405/01/15 08:30"
+    assert response.json()["due_at"] == "2026-04-04T05:00:00Z"
+    # Before 1946 Tehran kept its local mean time (+03:25:44): the answer is still a valid RFC 3339 time.
+    old = api_client(manager_a).post(
+        "/api/v1/sla-policies/due-time",
+        {"start": "1934-07-05T22:40:31.36-23:55", "minutes": 433},
+        content_type="application/json",
+    )
+    assert old.status_code == 200 and old.json()["due_at"].endswith("Z")
     naive = api_client(manager_a).post(
         "/api/v1/sla-policies/due-time",
         {"start": "2026-03-31T12:00:00", "minutes": 60},

@@ -3,6 +3,7 @@ administrators write) and the due time calculator; thin endpoints over sla_servi
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ninja import Query, Router, Status
@@ -87,7 +88,9 @@ def policy_due_time(request: AuthedRequest, payload: DueTimeIn) -> Any:
     return {
         "start": payload.start,
         "minutes": payload.minutes,
-        "due_at": due,
+        # In UTC like every time the API gives: Tehran's local offset before 1946 had seconds (+03:25:44),
+        # which an RFC 3339 date-time cannot write.
+        "due_at": due.astimezone(dt.UTC),
         "due_at_jalali": jalali_moment(due),
     }
 
