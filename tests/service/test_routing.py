@@ -295,3 +295,38 @@ def test_routing_module_names_its_reasons():
         "default_queue",
         "none",
     }
+
+
+# --- a channel's own team --------------------------------------------------------------------------------
+
+
+def test_a_channels_team_takes_what_no_rule_and_no_category_placed(support, key_accounts, technical):
+    desk = service_settings()
+    desk.default_team = key_accounts
+    desk.save()
+    ticket = _ticket(category=technical)
+    decision = route_ticket(ticket, channel_team=support)
+    assert (decision.reason, ticket.team) == ("channel", support)
+
+
+def test_a_rule_and_a_category_default_outrank_the_channels_team(support, key_accounts, make_category):
+    other = TeamFactory(name="فروش")
+    _rule(key_accounts, conditions={"kind": ["complaint"]})
+    assert route_ticket(_ticket(kind="complaint"), channel_team=support).team == key_accounts
+    category = make_category("صورتحساب", default_team=other)
+    decision = route_ticket(_ticket(kind="question", category=category), channel_team=support)
+    assert (decision.reason, decision.team) == ("category", other)
+
+
+def test_ticket_create_from_a_channel_goes_to_the_channels_team(support):
+    from peyvand.service.models import TicketChannel
+    from peyvand.service.services.tickets.editing import ticket_create
+
+    ticket = ticket_create(
+        by=None,
+        data={"subject": "فرم تماس", "contact_name": "مراجعه‌کننده"},
+        channel=TicketChannel.FORM,
+        channel_team=support,
+    )
+    assert ticket.team == support
+    assert ticket.events.filter(kind="routed", data__reason="channel").exists()

@@ -29,6 +29,7 @@ __all__ = [
 # Why a decision went the way it did (RoutingDecision.reason).
 REASON_RULE = "rule"
 REASON_CATEGORY = "category"
+REASON_CHANNEL = "channel"
 REASON_DEFAULT_QUEUE = "default_queue"
 REASON_NONE = "none"
 
@@ -42,7 +43,7 @@ class RoutingDecision:
     team: Team | None
     assignee: User | None
     rule: RoutingRule | None
-    # Why: "rule", "category", "default_queue", "none".
+    # Why: "rule", "category", "channel", "default_queue", "none".
     reason: str
     # The policy that chose the assignee ("" without a rule), and what got in its way ("" when nothing did).
     policy: str = ""
@@ -124,22 +125,29 @@ def routing_table() -> RoutingTable:
 # --- routing ------------------------------------------------------------------------------------------------
 
 
-def route_ticket(ticket: Ticket, *, now: datetime | None = None, table: RoutingTable | None = None) -> RoutingDecision:
+def route_ticket(
+    ticket: Ticket,
+    *,
+    now: datetime | None = None,
+    table: RoutingTable | None = None,
+    channel_team: Team | None = None,
+) -> RoutingDecision:
     """Decide `ticket`'s team and assignee and set them (and routed_by, and the priority a rule sets) on the
     instance without saving it. The caller saves, in its transaction, and writes the history.
 
     The first active rule in position order whose conditions match wins. Without one, the ticket goes to its
-    category's default team, else to the desk's default team (the default queue), else to no team at all.
+    category's default team, else to `channel_team` (the team of the mailbox or web form it came through), else
+    to the desk's default team (the default queue), else to no team at all.
     Round robin moves the team's cursor (a row lock), so call it inside the transaction that saves the ticket.
     `now` is not needed by the rules today; `table` lets a caller routing many tickets pass one it holds."""
     del now
     table = table if table is not None else routing_table()
     matched = table.first_match(TicketFacts.of(ticket))
     if matched is None:
-        return _route_by_default(ticket)
+        return _route_by_default(ticket, channel_team)
     rule = RoutingRule.objects.select_related("team").filter(pk=matched.id).first()
     if rule is None:  # deleted since the table was compiled
-        return _route_by_default(ticket)
+        return _route_by_default(ticket, channel_team)
     team = rule.team
     assignee, policy, note = _assign(matched.policy, team=team, ticket=ticket)
     ticket.team = team
@@ -150,10 +158,12 @@ def route_ticket(ticket: Ticket, *, now: datetime | None = None, table: RoutingT
     return RoutingDecision(team=team, assignee=assignee, rule=rule, reason=REASON_RULE, policy=policy, note=note)
 
 
-def _route_by_default(ticket: Ticket) -> RoutingDecision:
+def _route_by_default(ticket: Ticket, channel_team: Team | None = None) -> RoutingDecision:
     category = ticket.category if ticket.category_id else None
     team = category.default_team if category is not None and category.default_team_id else None
     reason = REASON_CATEGORY
+    if team is None and channel_team is not None:
+        team, reason = channel_team, REASON_CHANNEL
     if team is None:
         team = service_settings().default_team
         reason = REASON_DEFAULT_QUEUE if team is not None else REASON_NONE

@@ -82,7 +82,7 @@ class RuleTrialOut(Schema):
 
 
 class RoutingTryOut(Schema):
-    reason: Literal["rule", "category", "default_queue", "none"]
+    reason: Literal["rule", "category", "channel", "default_queue", "none"]
     rule_id: int | None
     rule_name: str | None
     team_id: int | None

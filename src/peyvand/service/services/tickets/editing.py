@@ -136,9 +136,16 @@ def _clean_customer(value: Any, by: User | None, errors: Errors) -> Customer | N
 
 
 @transaction.atomic
-def ticket_create(*, by: User | None, data: Mapping[str, Any], channel: str = TicketChannel.STAFF) -> Ticket:
+def ticket_create(
+    *,
+    by: User | None,
+    data: Mapping[str, Any],
+    channel: str = TicketChannel.STAFF,
+    channel_team: Team | None = None,
+) -> Ticket:
     """Open a ticket. `by` is the staff member entering it, or None for one arriving from a channel or the
-    portal. It needs a customer or a contact to answer; its category's fields are checked against the category's
+    portal; `channel_team` is the team a channel's own settings give its tickets (a mailbox's, a web form's),
+    which routing uses when no rule and no category places the ticket. It needs a customer or a contact to answer; its category's fields are checked against the category's
     template. Routing chooses the team and the assignee unless staff chose them (within their reach); the SLA
     sets its due times; the customer hears that it was received once it is committed."""
     errors = Errors()
@@ -183,7 +190,7 @@ def ticket_create(*, by: User | None, data: Mapping[str, Any], channel: str = Ti
     if chosen:
         ticket.team, ticket.assignee = team, assignee
     else:
-        decision = routing.route_ticket(ticket, now=timezone.now())
+        decision = routing.route_ticket(ticket, now=timezone.now(), channel_team=channel_team)
         if given_priority:
             # What the person entering the ticket chose outranks a rule's guess.
             ticket.priority = given_priority
