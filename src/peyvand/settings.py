@@ -183,7 +183,14 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("PEYVAND_MEDIA_ROOT", str(VAR_DIR / "media")))
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds what processes must share to be right together: the flood limits of live chat and web forms,
+# the routing rules' version, cached dashboard figures. One process: its own memory. More (PEYVAND_REDIS_URL):
+# Redis, so that a limit counts every process's requests.
+CACHES = (
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PEYVAND_REDIS_URL}}
+    if PEYVAND_REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
 
 # Background work (imports, scans, sending): queued in the database and run by `peyvand worker`, so no broker
 # is needed; on PostgreSQL several workers share the queue (SELECT … FOR UPDATE SKIP LOCKED). "immediate"
