@@ -275,11 +275,13 @@ PEYVAND_CHAT_RATE_SECONDS = env_int("PEYVAND_CHAT_RATE_SECONDS", 10, minimum=1)
 PEYVAND_CHAT_RATE_PER_ADDRESS = env_int("PEYVAND_CHAT_RATE_PER_ADDRESS", 30, minimum=1)
 PEYVAND_CHAT_MAX_MESSAGE = env_int("PEYVAND_CHAT_MAX_MESSAGE", 2000, minimum=1)
 PEYVAND_CHAT_IDLE_MINUTES = env_int("PEYVAND_CHAT_IDLE_MINUTES", 30, minimum=0)
+PEYVAND_KB_PUBLIC_URL = env_str("PEYVAND_KB_PUBLIC_URL", "")
 PEYVAND_WEBFORMS_TOKEN_HOURS = env_int("PEYVAND_WEBFORMS_TOKEN_HOURS", 24, minimum=1)
 PEYVAND_WEBFORMS_IP_HEADER = env_str("PEYVAND_WEBFORMS_IP_HEADER", "")
 PEYVAND_WEBFORMS_SPAM_DAYS = env_int("PEYVAND_WEBFORMS_SPAM_DAYS", 30, minimum=0)
 PEYVAND_BOT_POLL_SECONDS = env_int("PEYVAND_BOT_POLL_SECONDS", 5, minimum=0)
 PEYVAND_BOT_LINK_DAYS = env_int("PEYVAND_BOT_LINK_DAYS", 7, minimum=1)
+PEYVAND_BOT_FILE_MB = env_int("PEYVAND_BOT_FILE_MB", 20, minimum=1)
 # The address staff open the site at (https://crm.example.ir): links in e-mails are made absolute with it.
 PEYVAND_SITE_URL = env_str("PEYVAND_SITE_URL", "").rstrip("/")
 # The company as printed on quotes and invoices.

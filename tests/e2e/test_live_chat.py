@@ -1,7 +1,8 @@
 """Live chat in real browsers over a real ASGI server: a plain page on another origin (a local http.server)
-carries the widget's one script tag; the visitor writes; an agent logged into the console sees it and answers;
-the visitor's page shows the answer. The CRM runs as daphne in a subprocess on a migrated SQLite file, since
-the sockets need an ASGI server (pytest-django's live server speaks WSGI only)."""
+carries the widget's one script tag; the visitor writes; an agent logged into the console sees it and answers,
+typing and then picking from the canned answers; the visitor's page shows the answers. The CRM runs as daphne in a
+subprocess on a migrated SQLite file, since the sockets need an ASGI server (pytest-django's live server speaks
+WSGI only)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,21 @@ agent.set_password(sys.argv[1])
 agent.save()
 widget = ChatWidget.objects.create(
     name="فروشگاه", team=team, allowed_origins=[sys.argv[2]], greeting_fa="سلام! چطور می‌توانیم کمک کنیم؟"
+)
+from peyvand.comms.chat.models import CannedReply
+from peyvand.core.text import search_key
+from peyvand.service.kb_services import article_search_text
+from peyvand.service.models import KbArticle
+
+def saved(title, text):
+    CannedReply.objects.create(title=title, text=text, team=team, search_text=f"{search_key(title)} {search_key(text)}")
+
+saved("ارسال سفارش", "سفارش‌ها در ۲ تا ۳ روز کاری ارسال می‌شوند.")
+saved("خداحافظی", "ممنون از گفتگو با ما.")
+body = "## شرایط بازگشت\\n\\n- تا **۷ روز** پس از خرید"
+KbArticle.objects.create(
+    title="بازگشت کالا", body=body, audience="customers", status="published",
+    search_text=article_search_text(title="بازگشت کالا", tags="", body=body),
 )
 print(json.dumps({"key": widget.public_key}))
 """
@@ -203,6 +219,35 @@ def test_a_visitor_on_another_site_chats_with_an_agent(crm, host_site):
             answer = panel.locator(".msg.agent")
             expect(answer).to_contain_text("سفارش شما امروز ارسال می‌شود.")
             expect(answer).to_contain_text("نرگس")
+
+            # A canned answer: "/" and a word in the reply box find the team's saved reply; Enter puts its text in
+            # the box, where the agent adds to it before sending.
+            reply_box = console.locator("[data-pv-chat-input]")
+            reply_box.fill("")
+            reply_box.press_sequentially("/ارسال")
+            picker = console.locator("[data-pv-canned]")
+            expect(picker).to_be_visible()
+            expect(picker.locator("[data-kind=reply]")).to_have_count(1)
+            expect(picker.locator("[data-kind=reply].active")).to_contain_text("ارسال سفارش")
+            reply_box.press("Enter")
+            expect(picker).to_be_hidden()
+            expect(reply_box).to_have_value("سفارش‌ها در ۲ تا ۳ روز کاری ارسال می‌شوند.")
+            reply_box.press("End")
+            reply_box.press_sequentially(" کد رهگیری ۴۵۶")
+            reply_box.press("Enter")
+            canned_line = "سفارش‌ها در ۲ تا ۳ روز کاری ارسال می‌شوند. کد رهگیری ۴۵۶"
+            expect(answer.last).to_contain_text(canned_line)
+            # The button opens the same picker: a knowledge-base article comes as plain text, Markdown gone.
+            console.click("[data-pv-canned-toggle]")
+            console.locator("[data-pv-canned-q]").fill("بازگشت")
+            article = console.locator("[data-pv-canned] [data-kind=article]")
+            expect(article).to_contain_text("بازگشت کالا")
+            RESULTS.mkdir(exist_ok=True)
+            console.screenshot(path=str(RESULTS / "live-chat-canned.png"))
+            article.click()
+            expect(reply_box).to_have_value("شرایط بازگشت\n\nتا ۷ روز پس از خرید")
+            reply_box.press("Enter")
+            expect(answer.last).to_contain_text("تا ۷ روز پس از خرید")
             RESULTS.mkdir(exist_ok=True)
             site.screenshot(path=str(RESULTS / "live-chat-visitor.png"))
             console.screenshot(path=str(RESULTS / "live-chat-console.png"))
@@ -213,4 +258,8 @@ def test_a_visitor_on_another_site_chats_with_an_agent(crm, host_site):
     stored = _messages(Path(str(crm["database"])))
     assert ("visitor", "سلام، سفارش ۱۲۳ من کجاست؟") in stored
     assert ("agent", "سفارش شما امروز ارسال می‌شود.") in stored
+    assert ("agent", "سفارش‌ها در ۲ تا ۳ روز کاری ارسال می‌شوند. کد رهگیری ۴۵۶") in stored
     assert [author for author, _text in stored].count("visitor") == 1
+    # The article sent in an answer counts as used, as one quoted in a ticket reply does.
+    with sqlite3.connect(Path(str(crm["database"]))) as db:
+        assert list(db.execute("SELECT title, uses FROM service_kbarticle")) == [("بازگشت کالا", 1)]

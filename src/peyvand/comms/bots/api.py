@@ -1,5 +1,6 @@
-"""HTTP API of messenger bots under /api/v1/comms/bots/: the chats, one chat's conversation, answering into a
-chat, and a customer's link to a bot. Thin: the bots' selectors and services do the work."""
+"""HTTP API of messenger bots under /api/v1/comms/bots/: the chats, one chat's conversation (with its files),
+answering into a chat (with a file or without), and a customer's link to a bot. Thin: the bots' selectors and
+services do the work."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from peyvand.comms.bots import selectors
 from peyvand.comms.bots.linking import bot_link_make
@@ -44,12 +46,23 @@ class ChatFilters(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
+class ChatFileOut(Schema):
+    name: str
+    size: int
+    status: str = Field(..., description="incoming files: pending, fetched, too_large, skipped or failed")
+    error: str
+    url: str = Field(..., description="where to read it (the page's download address); empty until fetched")
+
+
 class ChatEntryOut(Schema):
     inbound: bool
     text: str
     at: dt.datetime
     status: str
     author: str
+    edited: bool
+    error: str = Field(..., description="why an incoming message was not handled (group_chat), or what failed")
+    files: list[ChatFileOut]
 
 
 class ChatDetailOut(ChatOut):
@@ -104,6 +117,16 @@ def chat_get(request: AuthedRequest, chat_id: int) -> Any:
 def chat_message(request: AuthedRequest, chat_id: int, payload: ChatMessageIn) -> Any:
     chat = selectors.chat_get(user=request.auth, pk=chat_id)
     return Status(201, bot_conversation_reply(chat=chat, text=payload.text, by=request.auth))
+
+
+@router.post(
+    "/chats/{int:chat_id}/files",
+    response={201: OutboundOut},
+    summary="Answer into a chat with one file (multipart: file, text as its caption); sent by the outbox",
+)
+def chat_file_message(request: AuthedRequest, chat_id: int, file: File[UploadedFile], text: Form[str] = "") -> Any:
+    chat = selectors.chat_get(user=request.auth, pk=chat_id)
+    return Status(201, bot_conversation_reply(chat=chat, text=text, by=request.auth, file=file))
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""The forms of the bot pages: an answer into a chat, and choosing the bot for a customer's link."""
+"""The forms of the bot pages: an answer into a chat (with at most one file), and choosing the bot for a
+customer's link."""
 
 from __future__ import annotations
 
@@ -13,8 +14,23 @@ from peyvand.comms.bots.telegram import MAX_TEXT
 
 class ChatReplyForm(forms.Form):
     text = forms.CharField(
-        label=_("Your answer"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"})
+        label=_("Your answer"),
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto", "class": "form-control"}),
     )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"class": "form-control"}),
+        help_text=_("Optional: one PDF, JPG or PNG image, or office file; its text is at most 1024 characters."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("text") or "").strip() and not data.get("file") and "text" not in self.errors:
+            self.add_error("text", forms.Field.default_error_messages["required"])
+        return data
 
     def add_service_errors(self, error: ValidationError) -> None:
         messages: Any = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}

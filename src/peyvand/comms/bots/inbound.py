@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -15,9 +14,12 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from peyvand.comms.bots.edits import edit_apply, edited_original
+from peyvand.comms.bots.files import incoming_files_record
+from peyvand.comms.bots.groups import GROUP_CHAT, GROUP_TYPES, addressed_to_bot, group_text, is_group
 from peyvand.comms.bots.linking import chat_link, customer_for_phone, link_token_read, phone_from_contact
 from peyvand.comms.bots.models import BotChat, BotState
-from peyvand.comms.bots.telegram import ASK_CONTACT, LINKED, BotApi, bot_class
+from peyvand.comms.bots.telegram import ASK_CONTACT, LINKED, BotApi
 from peyvand.comms.models import Channel, ChannelAccount, InboundMessage, InboundStatus
 from peyvand.comms.outbox import enqueue_message
 from peyvand.comms.providers import PermanentError, TemporaryError
@@ -33,6 +35,9 @@ __all__ = [
     "polling_accounts",
     "webhook_secret_ok",
 ]
+
+# Kept here too: the command and older callers import it from this module.
+from peyvand.comms.bots.webhook import bot_set_webhook
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +116,13 @@ def _ask_contact(chat: BotChat, key: str) -> None:
 def _chat_for(account: ChannelAccount, message: dict[str, Any]) -> BotChat:
     source = message["chat"]
     sender: dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
-    names = [str(source.get(k) or sender.get(k) or "").strip() for k in ("first_name", "last_name")]
-    display = " ".join(n for n in names if n)[:200] or str(source.get("title") or "")[:200]
-    username = str(source.get("username") or sender.get("username") or "")[:64]
+    if is_group(source):
+        # A group's chat is the group: its title, not the name of whoever wrote last.
+        display, username = str(source.get("title") or "")[:200], str(source.get("username") or "")[:64]
+    else:
+        names = [str(source.get(k) or sender.get(k) or "").strip() for k in ("first_name", "last_name")]
+        display = " ".join(n for n in names if n)[:200] or str(source.get("title") or "")[:200]
+        username = str(source.get("username") or sender.get("username") or "")[:64]
     chat, created = BotChat.objects.select_for_update().get_or_create(
         account=account, chat_id=str(source["id"]), defaults={"username": username, "display_name": display}
     )
@@ -151,10 +160,13 @@ def _handle_contact(chat: BotChat, message: dict[str, Any], key: str) -> str:
     return _("Linked by the shared phone %(phone)s.") % {"phone": phone}
 
 
-def _handle_start(chat: BotChat, text: str, key: str) -> str:
+def _handle_start(chat: BotChat, text: str, key: str, *, group: bool = False) -> str:
     payload = text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
     if not payload:
-        if chat.customer_id is None:
+        if group:
+            # A contact button works in private chats only: a group is linked by the link made in the CRM.
+            _bot_says(chat, key, _("Hello! Mention me or answer my messages, and we will answer here."))
+        elif chat.customer_id is None:
             _ask_contact(chat, key)
         else:
             _bot_says(chat, key, _("Hello! Write your message and we will answer here."))
@@ -162,7 +174,7 @@ def _handle_start(chat: BotChat, text: str, key: str) -> str:
     customer = link_token_read(account=chat.account, token=payload)
     if customer is None:
         _bot_says(chat, key, _("This link has expired or is not valid. Ask us for a new one, or share your phone."))
-        if chat.customer_id is None:
+        if chat.customer_id is None and not group:
             _ask_contact(chat, key + ":ask")
         return _("A link that is not valid or has expired.")
     chat_link(chat=chat, customer=customer)
@@ -214,7 +226,8 @@ def _to_ticket(
 def bot_update_receive(*, account: ChannelAccount, update: Any) -> InboundMessage:
     """Record one update of `account`'s bot; the same update_id again returns the message already recorded.
     Whatever happens after it is stored (a ticket refused, the timeline failing), the message is kept, with its
-    status and error saying what became of it."""
+    status and error saying what became of it. An edit changes the message it edits (see edits.py); a file the
+    message carries is fetched afterwards (see files.py)."""
     if (
         not isinstance(update, dict)
         or not isinstance(update.get("update_id"), int)
@@ -240,7 +253,14 @@ def bot_update_receive(*, account: ChannelAccount, update: Any) -> InboundMessag
 
 
 def _receive(account: ChannelAccount, update: dict[str, Any], update_id: int) -> InboundMessage:
-    message = update.get("message") or update.get("edited_message")
+    message = update.get("message")
+    edited = update.get("edited_message")
+    if not isinstance(message, dict) and isinstance(edited, dict):
+        applied = _receive_edit(account, update, update_id, edited)
+        if applied is not None:
+            return applied
+        # An edit of a message never stored here (sent before the bot was connected): kept as a message.
+        message = edited
     chat_info = message.get("chat") if isinstance(message, dict) else None
     if not isinstance(chat_info, dict) or not isinstance(chat_info.get("id"), int | str) or not str(chat_info["id"]):
         # Not a message (a member update, a poll, a callback): kept for the record, nothing to answer.
@@ -254,32 +274,48 @@ def _receive(account: ChannelAccount, update: dict[str, Any], update_id: int) ->
         )
     assert isinstance(message, dict)
     at = _when(message.get("date"))
+    text = _text_of(message)
+    chat_type = str(chat_info.get("type") or "private")
+    group = is_group(chat_info)
+    if chat_type != "private" and not (group and addressed_to_bot(account, message)):
+        # A group talking among itself, or a channel: kept (visible on the bot's page), not handled.
+        return InboundMessage.objects.create(
+            channel=Channel.MESSENGER,
+            account=account,
+            external_id=str(update_id),
+            sender=str(chat_info["id"])[:255],
+            recipient=_bot_name(account),
+            body=text,
+            received_at=at,
+            status=InboundStatus.IGNORED,
+            error=GROUP_CHAT if group else "not_private",
+            raw=update,
+        )
+    if group:
+        text = group_text(account, message, text)
     chat = _chat_for(account, message)
     previous = chat.last_message_at
-    text = _text_of(message)
     inbound = InboundMessage.objects.create(
         channel=Channel.MESSENGER,
         account=account,
         external_id=str(update_id),
         sender=chat.chat_id,
-        recipient=str((account.config or {}).get("bot_username") or account.name)[:255],
+        recipient=_bot_name(account),
         body=text,
         received_at=at,
         status=InboundStatus.PROCESSED,
         raw=update,
     )
+    incoming_files_record(inbound, message)
     chat.last_message_at = max(at, previous) if previous else at
     chat.save(update_fields=["last_message_at", "updated_at"])
-    if chat_info.get("type", "private") != "private":
-        inbound.status, inbound.error = InboundStatus.IGNORED, _("Only private chats are handled.")
-        inbound.save(update_fields=["status", "error", "updated_at"])
-        return inbound
     key = f"bot:{account.pk}:{update_id}"
     note = ""
-    if isinstance(message.get("contact"), dict):
+    command = _command(message)
+    if isinstance(message.get("contact"), dict) and not group:
         note = _handle_contact(chat, message, key)
-    elif isinstance(message.get("text"), str) and message["text"].strip().split(maxsplit=1)[0:1] == ["/start"]:
-        note = _handle_start(chat, message["text"].strip(), key)
+    elif command == "/start":
+        note = _handle_start(chat, str(message["text"]).strip(), key, group=group)
     else:
         _file(inbound, chat, text=text, update_id=update_id, previous=previous, at=at)
         return inbound
@@ -288,6 +324,38 @@ def _receive(account: ChannelAccount, update: dict[str, Any], update_id: int) ->
     inbound.status = InboundStatus.PROCESSED if chat.customer_id else InboundStatus.UNMATCHED
     inbound.save(update_fields=["customer", "error", "status", "updated_at"])
     return inbound
+
+
+def _bot_name(account: ChannelAccount) -> str:
+    return str((account.config or {}).get("bot_username") or account.name)[:255]
+
+
+def _command(message: dict[str, Any]) -> str:
+    """The command a message starts with, without the bot's name (`/start@the_bot x` is `/start`)."""
+    text = message.get("text")
+    if not isinstance(text, str) or not text.strip().startswith("/"):
+        return ""
+    return text.strip().split(maxsplit=1)[0].split("@", 1)[0].lower()
+
+
+def _receive_edit(
+    account: ChannelAccount, update: dict[str, Any], update_id: int, edited: dict[str, Any]
+) -> InboundMessage | None:
+    """The stored message the edit changes (changed, or as it was when this edit was applied already); None
+    when no stored message is the one edited."""
+    chat_info = edited.get("chat")
+    if not isinstance(chat_info, dict) or not isinstance(chat_info.get("id"), int | str):
+        return None
+    original = edited_original(account_id=account.pk, chat_id=str(chat_info["id"]), message_id=edited.get("message_id"))
+    if original is None:
+        return None
+    text = _text_of(edited)
+    if original.raw.get("message", {}).get("chat", {}).get("type") in GROUP_TYPES and original.status != (
+        InboundStatus.IGNORED
+    ):
+        text = group_text(account, edited, text)
+    edit_apply(original=original, update_id=update_id, edited=edited, text=text)
+    return original
 
 
 def _file(
@@ -357,46 +425,13 @@ def bot_poll(*, account: ChannelAccount) -> int:
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             log.warning("Bot %s: an update without update_id skipped: %r", account.pk, update)
             continue
-        if not InboundMessage.objects.filter(account=account, external_id=str(update_id)).exists():
-            new += 1
-        bot_update_receive(account=account, update=update)
+        known = InboundMessage.objects.filter(account=account, external_id=str(update_id)).exists()
+        recorded = bot_update_receive(account=account, update=update)
+        # An edit is recorded on the message it edits: it is not a new message.
+        new += not known and recorded.external_id == str(update_id)
         if update_id + 1 > state.update_offset:
             state.update_offset = update_id + 1
             state.save(update_fields=["update_offset", "updated_at"])
     state.last_error, state.last_polled_at = "", timezone.now()
     state.save(update_fields=["last_error", "last_polled_at", "updated_at"])
     return new
-
-
-def bot_set_webhook(*, account: ChannelAccount, site_url: str = "", remove: bool = False) -> str:
-    """Point the bot's updates at this site (`{site_url}/comms/bots/<secret>/update`, with a webhook secret the
-    messenger sends back when it can), or with `remove` stop the webhook and go back to polling. Returns the
-    address set ("" when removed). Raises ValidationError when there is no site address, TemporaryError or
-    PermanentError when the messenger refuses."""
-    from django.urls import reverse
-
-    api = BotApi.for_account(account)
-    config = dict(account.config or {})
-    state, _created = BotState.objects.get_or_create(account=account)
-    if remove:
-        api.delete_webhook()
-        config["receive"], state.webhook_url = "polling", ""
-    else:
-        base = (site_url or str(getattr(settings, "PEYVAND_SITE_URL", ""))).rstrip("/")
-        if not base.startswith("https://") and not base.startswith("http://"):
-            raise ValidationError({"site_url": [_("Set the site's public address (PEYVAND_SITE_URL) first.")]})
-        url = base + reverse("comms:bots:update", kwargs={"token": account.inbound_token})
-        secret = ""
-        if bot_class(account).secret_header:
-            account_secrets = dict(account.secrets or {})
-            secret = str(account_secrets.get("webhook_secret") or "")
-            if not secret:
-                secret = account_secrets["webhook_secret"] = secrets.token_urlsafe(32)
-                account.secrets = account_secrets
-                account.save(update_fields=["secrets", "updated_at"])
-        api.set_webhook(url=url, secret_token=secret)
-        config["receive"], state.webhook_url = "webhook", url
-    account.config = config
-    account.save(update_fields=["config", "updated_at"])
-    state.save(update_fields=["webhook_url", "updated_at"])
-    return state.webhook_url

@@ -1,5 +1,6 @@
-"""Background work of messenger bots: polling getUpdates for the bots that have no webhook. SCHEDULES lists what
-`peyvand worker` queues when it is due (see peyvand.comms.schedules)."""
+"""Background work of messenger bots: polling getUpdates for the bots that have no webhook, and fetching the files
+that came with messages. SCHEDULES lists what `peyvand worker` queues when it is due (see
+peyvand.comms.schedules)."""
 
 from __future__ import annotations
 
@@ -50,4 +51,30 @@ def bots_poll_schedule(
     )
 
 
-SCHEDULES: list[tuple[str, Callable[..., Any]]] = [("bots.poll", bots_poll_schedule)]
+# How often files waiting to be fetched are looked at (each file has its own back-off on top).
+FILES_EVERY = timedelta(seconds=10)
+
+
+@task()
+def bots_files_task() -> int:
+    """Fetch the messenger files that are due; returns how many were fetched."""
+    from peyvand.comms.bots.files import incoming_files_fetch_due
+
+    return incoming_files_fetch_due(limit=50)
+
+
+def bots_files_schedule(
+    *, now: datetime | None = None, backend: str = DEFAULT_TASK_BACKEND_ALIAS
+) -> TaskResult[int] | None:
+    """Queue a round of file fetching every few seconds while some file is due."""
+    from peyvand.comms.bots.files import incoming_files_due
+
+    if not incoming_files_due(now).exists():
+        return None
+    return queue_when_due(bots_files_task, every=FILES_EVERY, now=now, backend=backend, keep_finished=KEEP_FINISHED)
+
+
+SCHEDULES: list[tuple[str, Callable[..., Any]]] = [
+    ("bots.poll", bots_poll_schedule),
+    ("bots.files", bots_files_schedule),
+]

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
-from peyvand.comms.chat import selectors, services
+from peyvand.comms.chat import canned, selectors, services
 from peyvand.comms.chat.models import ChatAuthor, ChatSession, ChatStatus, ChatWidget
 from peyvand.comms.chat.payloads import message_payload, session_payload
 
@@ -392,6 +392,8 @@ class AgentConsumer(_JsonSocket):
             message, created = services.message_post(
                 session=session, author=ChatAuthor.AGENT, text=data.get("text"), client_id=client_id, agent=self.user
             )
+            if created and data.get("kb_article") is not None:
+                canned.kb_article_sent(article_id=data.get("kb_article"), by=self.user)
             return session, joined, message, created
 
         session, joined, message, created = await database_sync_to_async(reply)()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from peyvand.core.models import TimeStampedModel
 
-__all__ = ["ChatAgentPresence", "ChatAuthor", "ChatMessage", "ChatSession", "ChatStatus", "ChatWidget"]
+__all__ = ["CannedReply", "ChatAgentPresence", "ChatAuthor", "ChatMessage", "ChatSession", "ChatStatus", "ChatWidget"]
 
 
 def new_public_key() -> str:
@@ -149,3 +149,34 @@ class ChatAgentPresence(models.Model):
 
     def __str__(self) -> str:
         return self.channel_name
+
+
+class CannedReply(TimeStampedModel):
+    """A saved answer agents put into a chat reply from the console's picker: for one team (and the teams under
+    it) or, without a team, for everyone."""
+
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"))
+    # A team's replies go when the team does; none becomes everyone's by accident.
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_replies",
+        help_text=_("Empty: every agent may use it."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # Title and text as search keys (core.text.search_key), what the picker's search compares against.
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

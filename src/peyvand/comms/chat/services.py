@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -30,6 +29,7 @@ from peyvand.comms.chat.models import (
     ChatWidget,
 )
 from peyvand.comms.chat.selectors import chat_sessions_visible_to, chat_transcript
+from peyvand.core.counting import window_hit
 from peyvand.core.phone import try_normalize_phone
 from peyvand.customers.models import Customer, CustomerEmail, CustomerPhone, Direction, InteractionChannel
 from peyvand.customers.services.timeline import interaction_create
@@ -298,7 +298,8 @@ def message_post(
 
 def rate_allowed(*, visitor: str, address: str | None) -> bool:
     """Count one message against the visitor and their address in the current window; False when either is
-    over its limit. Fixed windows in the cache: cheap, and close enough for a flood guard."""
+    over its limit. Fixed windows in the site's cache (counting.window_hit): cheap, close enough for a flood
+    guard, and shared by every process when the cache is (Redis), so the limit holds across web servers."""
     limit, seconds = rate_limit()
     window = int(time.time() // max(seconds, 1))
     allowed = True
@@ -306,15 +307,8 @@ def rate_allowed(*, visitor: str, address: str | None) -> bool:
     if address:
         keys.append((f"ip:{address}", address_rate_limit()))
     for key, limit in keys:
-        name = f"chat-rate:{key}:{window}"
-        cache.add(name, 0, timeout=seconds * 2)
-        try:
-            count = cache.incr(name)
-        except ValueError:
-            # The entry expired between add and incr: this is the first message of the window.
-            cache.set(name, 1, timeout=seconds * 2)
-            count = 1
-        if count > limit:
+        # Both counters take the hit even when the first is over: a visitor flooding is also their address.
+        if window_hit(f"chat-rate:{key}:{window}", timeout=seconds * 2) > limit:
             allowed = False
     return allowed
 

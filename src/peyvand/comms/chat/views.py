@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peyvand.comms.chat import selectors, services
+from peyvand.comms.chat.canned import can_manage_canned
 from peyvand.comms.chat.forms import ChatWidgetForm
 from peyvand.comms.chat.models import ChatSession, ChatWidget
 from peyvand.core.http import current_user
@@ -33,7 +34,12 @@ def chat_console(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "chat/console.html",
-        {"can_configure": user.is_admin_role, "recent": selectors.chat_recent_closed(user=user)},
+        {
+            "can_configure": user.is_admin_role,
+            "can_manage_replies": can_manage_canned(user),
+            "max_length": services.max_message_length(),
+            "recent": selectors.chat_recent_closed(user=user),
+        },
     )
 
 

@@ -70,6 +70,7 @@ class FormIn(Strict):
     ticket_kind: str = ""
     ticket_category_id: int | None = None
     ticket_priority: str = ""
+    ticket_team_id: int | None = Field(None, description="takes the tickets no routing rule or category places")
     success_fa: str = Field("", max_length=5000)
     success_en: str = Field("", max_length=5000)
     redirect_url: str = Field("", max_length=500)
@@ -92,6 +93,7 @@ class FormPatch(Strict):
     ticket_kind: str | None = None
     ticket_category_id: int | None = None
     ticket_priority: str | None = None
+    ticket_team_id: int | None = None
     success_fa: str | None = Field(None, max_length=5000)
     success_en: str | None = Field(None, max_length=5000)
     redirect_url: str | None = Field(None, max_length=500)
@@ -121,6 +123,10 @@ class FormOut(Schema):
     title_en: str
     action: str
     fields: list[dict[str, Any]]
+    lead_team_id: int | None
+    lead_owner_id: int | None
+    ticket_category_id: int | None
+    ticket_team_id: int | None
     allowed_origins: list[str]
     is_active: bool
     rate_per_hour: int

@@ -48,6 +48,11 @@ class WebFormForm(forms.Form):
     ticket_priority = forms.ChoiceField(
         label=_("ticket priority"), choices=[*EMPTY, *TicketPriority.choices], required=False
     )
+    ticket_team_id = forms.ChoiceField(
+        label=_("team for tickets"),
+        required=False,
+        help_text=_("Takes the tickets that no routing rule and no category's default team place."),
+    )
     success_fa = forms.CharField(
         label=_("thank-you message (Persian)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -97,12 +102,12 @@ class WebFormForm(forms.Form):
             initial["lead_team_id"] = str(web_form.lead_team_id or "")
             initial["lead_owner_id"] = str(web_form.lead_owner_id or "")
             initial["ticket_category_id"] = str(web_form.ticket_category_id or "")
+            initial["ticket_team_id"] = str(web_form.ticket_team_id or "")
             initial["allowed_origins"] = "\n".join(web_form.allowed_origins or [])
         super().__init__(data, initial=initial)
-        self.fields["lead_team_id"].choices = [  # type: ignore[attr-defined]
-            *EMPTY,
-            *((str(t.pk), f"{'— ' * t.depth}{t.name}") for t in Team.objects.order_by("path")),
-        ]
+        teams = [*EMPTY, *((str(t.pk), f"{'— ' * t.depth}{t.name}") for t in Team.objects.order_by("path"))]
+        self.fields["lead_team_id"].choices = teams  # type: ignore[attr-defined]
+        self.fields["ticket_team_id"].choices = teams  # type: ignore[attr-defined]
         self.fields["lead_owner_id"].choices = [  # type: ignore[attr-defined]
             *EMPTY,
             *(

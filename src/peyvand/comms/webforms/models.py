@@ -52,6 +52,15 @@ class WebForm(TimeStampedModel):
         related_name="+",
     )
     ticket_priority = models.CharField(_("ticket priority"), max_length=12, blank=True)
+    # Takes a ticket that no routing rule and no category default places (ticket_create's channel_team).
+    ticket_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team for tickets"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     success_fa = models.TextField(_("thank-you message (Persian)"), blank=True)
     success_en = models.TextField(_("thank-you message (English)"), blank=True)
     redirect_url = models.URLField(_("go to this address after sending"), max_length=500, blank=True)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.accounts.models import User
+from peyvand.accounts.models import Team, User
 from peyvand.accounts.selectors import teams_visible_to, users_visible_to
 from peyvand.core.money import format_money
 from peyvand.core.phone import InvalidPhone, normalize_phone
@@ -99,6 +99,14 @@ def _clean_email(value: object, errors: Errors) -> str:
 
 def _clean_fields(data: Mapping[str, Any], by: User, errors: Errors) -> dict[str, Any]:
     """The fields given in `data`, checked and normalised (only those given, so an update is partial)."""
+    out = _clean_values(data, errors)
+    clean_people(data, by, errors, out)
+    return out
+
+
+def _clean_values(data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
+    """The lead's own fields given in `data`, checked and normalised: all but its owner and team, whose check
+    depends on who assigns them."""
     out: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         if name in data:
@@ -120,7 +128,6 @@ def _clean_fields(data: Mapping[str, Any], by: User, errors: Errors) -> dict[str
     if "estimated_amount" in data:
         value = data["estimated_amount"]
         out["estimated_amount"] = check_money(0 if value is None else value, field="estimated_amount", errors=errors)
-    clean_people(data, by, errors, out)
     return out
 
 
@@ -162,6 +169,27 @@ def new_lead_values(*, by: User, data: Mapping[str, Any], source: str, check_rea
 def lead_create(*, by: User, data: Mapping[str, Any], source: str = LeadSource.MANUAL) -> Lead:
     """Record a lead; owned by the caller and their team unless they assign it (within their reach)."""
     return Lead.objects.create(created_by=by, **new_lead_values(by=by, data=data, source=source))
+
+
+@transaction.atomic
+def lead_create_from_channel(
+    *, data: Mapping[str, Any], source: str, team: Team | None = None, owner: User | None = None
+) -> Lead:
+    """Record a lead that a channel brings in by itself (a web form, a mail from an unknown sender).
+
+    Nobody made it, so `created_by` stays empty, and nobody's reach is checked: the channel's settings, saved by
+    an administrator, chose its team and owner. An owner who has left (inactive) is dropped and the team keeps
+    the lead. The lead's own fields are cleaned and checked exactly as `lead_create` does.
+    """
+    errors = Errors()
+    unknown_fields(data, ACCEPTED_FIELDS - {"source", "owner_id", "team_id"}, errors)
+    errors.raise_if_any()
+    values = _clean_values({**data, "source": source}, errors)
+    _check_identity(values, errors)
+    errors.raise_if_any()
+    values["owner_id"] = owner.pk if owner is not None and owner.is_active else None
+    values["team_id"] = team.pk if team is not None else None
+    return Lead.objects.create(created_by=None, **values)
 
 
 @transaction.atomic

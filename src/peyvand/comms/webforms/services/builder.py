@@ -32,6 +32,7 @@ FORM_FIELDS = {
     "ticket_kind",
     "ticket_category_id",
     "ticket_priority",
+    "ticket_team_id",
     "success_fa",
     "success_en",
     "redirect_url",
@@ -115,6 +116,12 @@ def _clean_form(data: Mapping[str, Any], errors: Errors, current: WebForm | None
         if value not in (None, "") and team is None:
             errors.add("lead_team_id", _("No such team."))
         out["lead_team"] = team
+    if "ticket_team_id" in data:
+        value = data["ticket_team_id"]
+        ticket_team = Team.objects.filter(pk=value).first() if str(value or "").isdigit() else None
+        if value not in (None, "") and ticket_team is None:
+            errors.add("ticket_team_id", _("No such team."))
+        out["ticket_team"] = ticket_team
     for name, choices in (("ticket_kind", TicketKind.values), ("ticket_priority", TicketPriority.values)):
         if name in data:
             value = str(data[name] or "")

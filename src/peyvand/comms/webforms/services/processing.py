@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.accounts.models import Role, User
+from peyvand.accounts.models import User
 from peyvand.comms.models import Channel, InboundMessage, InboundStatus
 from peyvand.comms.webforms.models import FormAction, FormSubmission, SubmissionStatus, WebForm
 from peyvand.comms.webforms.schema import answers_clean, answers_text, mapped_values
@@ -22,7 +22,7 @@ from peyvand.comms.webforms.services.builder import require_admin
 from peyvand.customers.models import Customer, CustomerEmail, CustomerPhone, Direction, InteractionChannel
 from peyvand.customers.services import interaction_create
 from peyvand.sales.models import Lead, LeadSource
-from peyvand.sales.services.leads import new_lead_values
+from peyvand.sales.services.leads import lead_create_from_channel
 from peyvand.service.models import TicketChannel
 
 logger = logging.getLogger(__name__)
@@ -57,14 +57,7 @@ def _match_customer(values: Mapping[str, Any]) -> Customer | None:
     return None
 
 
-def _form_robot() -> User:
-    """The stand-in the lead services check a form's lead against: the administrator's rights with which the form
-    was saved, and nobody's own record (never saved)."""
-    return User(username="webform", role=Role.ADMIN, team=None)
-
-
 def _create_lead(form: WebForm, values: Mapping[str, Any], extra: str) -> Lead:
-    owner = form.lead_owner if form.lead_owner is not None and form.lead_owner.is_active else None
     data: dict[str, Any] = {
         "first_name": values.get("first_name", ""),
         "last_name": values.get("last_name", ""),
@@ -75,11 +68,8 @@ def _create_lead(form: WebForm, values: Mapping[str, Any], extra: str) -> Lead:
         "interest": "\n".join(str(values[k]) for k in ("subject", "message") if values.get(k)),
         # A form of many long answers must not fail for it: the whole text stays on the submission.
         "notes": extra[:MAX_LEAD_NOTES],
-        "owner_id": owner.pk if owner else None,
-        "team_id": form.lead_team_id,
     }
-    checked = new_lead_values(by=_form_robot(), data=data, source=LeadSource.WEB_FORM, check_reach=False)
-    return Lead.objects.create(created_by=None, **checked)
+    return lead_create_from_channel(data=data, source=LeadSource.WEB_FORM, team=form.lead_team, owner=form.lead_owner)
 
 
 def _create_ticket(form: WebForm, values: Mapping[str, Any], customer: Customer | None, extra: str) -> Any:
@@ -102,7 +92,7 @@ def _create_ticket(form: WebForm, values: Mapping[str, Any], customer: Customer 
         data["priority"] = form.ticket_priority
     if form.ticket_category_id is not None:
         data["category_id"] = form.ticket_category_id
-    return ticket_create(by=None, data=data, channel=TicketChannel.FORM)
+    return ticket_create(by=None, data=data, channel=TicketChannel.FORM, channel_team=form.ticket_team)
 
 
 def _error_text(exc: ValidationError) -> str:

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from peyvand.comms.webforms.models import FormSubmission, SpamReason, SubmissionStatus, WebForm
 from peyvand.comms.webforms.schema import answers_clean
 from peyvand.comms.webforms.services.processing import process_submission
+from peyvand.core.counting import window_hit
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +69,9 @@ def client_ip_hash(ip: str) -> str:
 
 
 def _count_attempt(form: WebForm, ip_hash: str, now: datetime) -> int:
-    """This address's submissions to this form in the current hour, this one included (the site's cache)."""
-    key = f"comms:webforms:rate:{form.pk}:{ip_hash}:{int(now.timestamp()) // 3600}"
-    cache.add(key, 0, timeout=3700)
-    try:
-        return int(cache.incr(key))
-    except ValueError:
-        # The entry expired between add and incr: this is the first of a new hour.
-        cache.set(key, 1, timeout=3700)
-        return 1
+    """This address's submissions to this form in the current hour, this one included, counted in the site's
+    cache (shared by every process when the cache is) for the hosted page and the JSON endpoint alike."""
+    return window_hit(f"comms:webforms:rate:{form.pk}:{ip_hash}:{int(now.timestamp()) // 3600}", timeout=3700)
 
 
 def _trimmed(data: Mapping[str, Any]) -> dict[str, str]:

@@ -207,16 +207,152 @@
     var text = input.value.trim();
     if (!text || current === null) return;
     seq += 1;
-    if (send({ type: "reply", session: current, id: "r" + Date.now().toString(36) + seq, text: text })) {
+    var frame = { type: "reply", session: current, id: "r" + Date.now().toString(36) + seq, text: text };
+    if (chosenArticle !== null) frame.kb_article = chosenArticle;
+    if (send(frame)) {
       input.value = "";
       errorLine.textContent = "";
+      chosenArticle = null;
+      hidePicker();
     }
   });
   input.addEventListener("keydown", function (event) {
+    if (slashMode && pickerOpen()) {
+      if (pickerKeys(event)) return;
+      // "/word" is a search, not a message: Escape closes the picker to send it as it is.
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); return; }
+    }
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
   takeButton.addEventListener("click", function () { if (current !== null) send({ type: "take", session: current }); });
   closeButton.addEventListener("click", function () { if (current !== null) send({ type: "close", session: current }); });
+
+  // --- canned answers: "/" at the start of the reply box, or the button, opens the picker; the chosen saved
+  // reply or article goes into the box as plain text, to edit before sending.
+  var picker = root.querySelector("[data-pv-canned]");
+  var pickerToggle = root.querySelector("[data-pv-canned-toggle]");
+  var pickerQuery = root.querySelector("[data-pv-canned-q]");
+  var pickerResults = root.querySelector("[data-pv-canned-results]");
+  var cannedUrl = root.getAttribute("data-canned-url");
+  var pickerItems = [];
+  var pickerActive = -1;
+  var pickerTimer = null;
+  var pickerSeq = 0;
+  var slashMode = false;
+  var chosenArticle = null;  // sent with the answer, so the article's use is counted
+
+  function pickerOpen() { return picker && !picker.hidden; }
+
+  function showPicker(fromSlash) {
+    slashMode = fromSlash;
+    picker.hidden = false;
+    pickerToggle.setAttribute("aria-expanded", "true");
+    if (!fromSlash) { pickerQuery.focus(); }
+  }
+
+  function hidePicker() {
+    if (!picker) return;
+    picker.hidden = true;
+    slashMode = false;
+    pickerActive = -1;
+    pickerToggle.setAttribute("aria-expanded", "false");
+  }
+
+  function markActive() {
+    pickerItems.forEach(function (entry, index) {
+      entry.node.classList.toggle("active", index === pickerActive);
+      entry.node.setAttribute("aria-selected", index === pickerActive ? "true" : "false");
+    });
+    if (pickerActive >= 0) pickerItems[pickerActive].node.scrollIntoView({ block: "nearest" });
+  }
+
+  function choose(item) {
+    var text = item.text || "";
+    if (item.kind === "article") chosenArticle = item.id;
+    if (slashMode || !input.value.trim()) input.value = text;
+    else input.value = input.value.replace(/\s*$/, "") + "\n\n" + text;
+    hidePicker();
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  function drawPicker(data) {
+    pickerResults.textContent = "";
+    pickerItems = [];
+    pickerActive = -1;
+    [["replies", t("replies")], ["articles", t("articles")]].forEach(function (group) {
+      var items = (data && data[group[0]]) || [];
+      if (!items.length) return;
+      pickerResults.appendChild(el("div", "list-group-item small fw-semibold text-body-secondary bg-body-tertiary", group[1]));
+      items.forEach(function (item) {
+        var node = el("button", "list-group-item list-group-item-action");
+        node.type = "button";
+        node.setAttribute("role", "option");
+        node.setAttribute("data-kind", item.kind);
+        var head = el("div", "fw-semibold", item.title);
+        if (item.team) head.appendChild(el("span", "badge rounded-pill text-bg-light border ms-2", item.team));
+        node.appendChild(head);
+        node.appendChild(el("div", "text-body-secondary text-truncate", item.text));
+        if (item.language === "en") { node.setAttribute("dir", "ltr"); node.setAttribute("lang", "en"); }
+        node.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        node.addEventListener("click", function () { choose(item); });
+        pickerItems.push({ node: node, item: item });
+        pickerResults.appendChild(node);
+      });
+    });
+    if (!pickerItems.length) pickerResults.appendChild(el("div", "list-group-item text-body-secondary", t("nothing")));
+    else if (slashMode) { pickerActive = 0; markActive(); }
+  }
+
+  function searchCanned(query) {
+    clearTimeout(pickerTimer);
+    pickerTimer = setTimeout(function () {
+      pickerSeq += 1;
+      var mine = pickerSeq;
+      fetch(cannedUrl + "?q=" + encodeURIComponent(query.trim()), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : {}; })
+        .then(function (data) { if (mine === pickerSeq && pickerOpen()) drawPicker(data); })
+        .catch(function () { if (mine === pickerSeq) drawPicker({}); });
+    }, 200);
+  }
+
+  function pickerKeys(event) {
+    if (!pickerOpen()) return false;
+    if (event.key === "Escape") { hidePicker(); event.preventDefault(); input.focus(); return true; }
+    if (!pickerItems.length) return false;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      pickerActive = (pickerActive + step + pickerItems.length) % pickerItems.length;
+      markActive();
+      event.preventDefault();
+      return true;
+    }
+    if (event.key === "Enter" && pickerActive >= 0) {
+      event.preventDefault();
+      choose(pickerItems[pickerActive].item);
+      return true;
+    }
+    return false;
+  }
+
+  if (picker && pickerToggle && pickerQuery && pickerResults && cannedUrl) {
+    pickerToggle.addEventListener("click", function () {
+      if (pickerOpen()) { hidePicker(); return; }
+      showPicker(false);
+      searchCanned(pickerQuery.value);
+    });
+    pickerQuery.addEventListener("input", function () { searchCanned(pickerQuery.value); });
+    pickerQuery.addEventListener("keydown", function (event) { pickerKeys(event); });
+    input.addEventListener("input", function () {
+      var value = input.value;
+      if (value.charAt(0) === "/" && value.indexOf("\n") < 0) {
+        if (!pickerOpen() || !slashMode) showPicker(true);
+        searchCanned(value.slice(1));
+      } else if (slashMode) {
+        hidePicker();
+      }
+    });
+  }
 
   // The server counts this console as online while it hears from it.
   window.setInterval(function () { if (socket && socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}'); }, 30000);
