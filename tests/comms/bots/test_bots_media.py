@@ -15,16 +15,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from comms.bot_api_stub import BotApiStub
+from comms.bots.conftest import SECRET
 from peyvand.comms.bots.files import MAX_ATTEMPTS, incoming_files_fetch_due
 from peyvand.comms.bots.inbound import bot_poll, bot_update_receive
 from peyvand.comms.bots.models import BotChat, FileStatus, IncomingFile, OutgoingFile
-from peyvand.comms.models import ChannelAccount, InboundAttachment, InboundMessage, InboundStatus, OutboundMessage
+from peyvand.comms.models import InboundAttachment, InboundMessage, InboundStatus, OutboundMessage
 from peyvand.comms.outbox import deliver_now, send_due
 from peyvand.customers.models import Interaction
 from peyvand.service.models import MessageKind, Ticket, TicketAttachment, TicketMessage
 
-SECRET = "s3cret-Header_value"
 _IDS = itertools.count(700_000)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x11" * 3000
 PDF = b"%PDF-1.4\n" + b"0" * 2000 + b"\n%%EOF\n"
@@ -37,41 +36,8 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def stub():
-    with BotApiStub() as server:
-        yield server
-
-
-@pytest.fixture
-def bot(db, stub):
-    return ChannelAccount.objects.create(
-        channel="messenger",
-        provider="telegram",
-        name="بات پیوند",
-        config={"base_url": stub.url, "bot_username": "peyvand_bot", "timeout": "5"},
-        secrets={"token": stub.token, "webhook_secret": SECRET},
-        inbound_token="tg-inbound-token-media-0123456789",
-        is_default=True,
-    )
-
-
-@pytest.fixture
-def customer(customer_a):
-    from peyvand.customers.models import CustomerPhone
-
-    CustomerPhone.objects.create(customer=customer_a, number="+989121234567", kind="mobile", is_primary=True)
-    return customer_a
-
-
-@pytest.fixture
-def desk_queue(team_a):
-    """The desk's default queue is team A's: tickets no rule routes go there, so agent A sees them."""
-    from peyvand.service.services.settings import service_settings
-
-    row = service_settings()
-    row.default_team = team_a
-    row.save()
-    return team_a
+def customer(linked_customer):
+    return linked_customer
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ import itertools
 import time
 from urllib.parse import parse_qs, urlparse
 
-import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from comms.bot_api_stub import BotApiStub
+from comms.bots.conftest import SECRET
 from factories import CustomerFactory
 from peyvand.comms.bots.inbound import bot_poll, bot_update_receive
 from peyvand.comms.bots.linking import link_token_make
@@ -28,47 +27,8 @@ from peyvand.comms.outbox import deliver_now, enqueue_message
 from peyvand.customers.models import Interaction
 from peyvand.service.models import MessageKind, Ticket, TicketMessage, TicketStatus
 
-SECRET = "s3cret-Header_value"
 _UPDATES = itertools.count(500_000)
 _DATES = itertools.count(1_760_000_000, 60)
-
-
-@pytest.fixture
-def stub():
-    with BotApiStub() as server:
-        yield server
-
-
-@pytest.fixture
-def bot(db, stub):
-    return ChannelAccount.objects.create(
-        channel="messenger",
-        provider="telegram",
-        name="بات پیوند",
-        config={"base_url": stub.url, "bot_username": "peyvand_bot", "timeout": "5"},
-        secrets={"token": stub.token, "webhook_secret": SECRET},
-        inbound_token="tg-inbound-token-0123456789abcdef",
-        is_default=True,
-    )
-
-
-@pytest.fixture
-def linked_customer(customer_a):
-    from peyvand.customers.models import CustomerPhone
-
-    CustomerPhone.objects.create(customer=customer_a, number="+989121234567", kind="mobile", is_primary=True)
-    return customer_a
-
-
-@pytest.fixture
-def desk_queue(team_a):
-    """The desk's default queue is team A's: tickets no rule routes go there."""
-    from peyvand.service.services.settings import service_settings
-
-    row = service_settings()
-    row.default_team = team_a
-    row.save()
-    return team_a
 
 
 def message_update(text=None, *, chat_id=777001, update_id=None, contact=None, user_id=None, date=None):
