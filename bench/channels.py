@@ -2,15 +2,18 @@
 and two worker processes against a local gateway, and the call pop-up's latency.
 
     .venv/bin/python bench/channels.py [--database sqlite|postgres|both] [--parts enqueue,send,popup]
-    .venv/bin/python bench/channels.py --messages 1000000 --send 1500 --latency-ms 20
+    .venv/bin/python bench/channels.py --messages 1000000 --send 1500 --send-batched 20000 --latency-ms 20
 
 Parts:
   enqueue  render and queue --messages SMS from a template with each recipient's name, amount and due date
            (outbox.enqueue_bulk): time, rows a second and the peak memory (RSS) it added.
-  send     --send messages sent by `peyvand send_outbox` processes to the Kavenegar-format gateway stub
-           (tests/comms/sms_stub.py) answering after --latency-ms, with 1 and then 2 processes: messages a
-           second, measured at the gateway from its first to its last accepted message; two must reach
-           SCALE_TARGET times one (the sending is waiting on the gateway, not on the CPU or the database).
+  send     messages sent by `peyvand send_outbox` processes to the Kavenegar-format gateway stub
+           (tests/comms/sms_stub.py) answering each request after --latency-ms, with 1 and then 2 processes:
+           --send-batched of them in sendarray requests of 200 (an account with a sender line, workers claiming
+           200 at a time), and as the baseline --send of them one request each (an account without one, so
+           send.json). Messages a second, measured at the gateway: the messages of every request but the last,
+           over the time from the first request's arrival to the last's. Two processes must reach SCALE_TARGET
+           times one in both ways.
   popup    the caller pop-up's latency from the AMI event to the browser message (p95 ≤ 300 ms), measured by
            bench/channels_calls.py's measure_popup() when it is there.
 Prints a RESULT json line at the end, as the other bench scripts do.
@@ -52,7 +55,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reuse", action="store_true", help="keep and reuse the PostgreSQL data directory")
     p.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
     p.add_argument("--messages", type=int, default=1_000_000, help="SMS rendered and queued by the enqueue part")
-    p.add_argument("--send", type=int, default=1500, help="SMS sent by the send part, for each worker count")
+    p.add_argument("--send", type=int, default=1500, help="SMS sent one request each, for each worker count")
+    p.add_argument(
+        "--send-batched", type=int, default=20000, help="SMS sent in sendarray requests, for each worker count"
+    )
     p.add_argument("--latency-ms", type=float, default=20.0, help="the gateway stub's answer time")
     p.add_argument("--worker", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     return p
@@ -168,59 +174,81 @@ class Worker(BenchWorker):
 
         return SmsGatewayStub(latency=self.args.latency_ms / 1000).start()
 
-    def _send_with(self, processes: int, stub: Any, account: Any) -> float:
+    def _send_with(self, processes: int, stub: Any, account: Any, *, count: int, claim: int) -> float:
         from peyvand.comms.models import OutboundMessage
         from peyvand.comms.outbox import BulkRecipient, enqueue_bulk
 
         OutboundMessage.objects.filter(account=account).delete()
-        n = self.args.send
+        label = f"bench-send-{account.pk}-{processes}"
         enqueue_bulk(
             channel="sms",
-            recipients=(BulkRecipient(to=f"0935{i:07d}", key=f"bench-send-{processes}:{i}") for i in range(n)),
+            recipients=(BulkRecipient(to=f"0935{i:07d}", key=f"{label}:{i}") for i in range(count)),
             body="پیام آزمایشی پیوند",
             account=account,
-            batch=f"bench-send-{processes}",
+            batch=label,
             transactional=True,
         )
         stub.requests.clear()
+        stub.accepted_per_localid.clear()
         env = dict(os.environ, PEYVAND_DEBUG="0")
-        command = [sys.executable, "-m", "peyvand", "send_outbox", "--once", "--batch", "20"]
+        command = [sys.executable, "-m", "peyvand", "send_outbox", "--once", "--batch", str(claim)]
         workers = [
             subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
             for _ in range(processes)
         ]
         for worker in workers:
             worker.wait()
-        sent = [r["at"] for r in stub.requests if r["path"].endswith("/send.json")]
-        assert len(sent) == n, f"{len(sent)} of {n} sent"
-        return (len(sent) - 1) / (max(sent) - min(sent))
+        sends = sorted(
+            (r["at"], len(json.loads(r["body"]["receptor"])) if r["path"].endswith("/sendarray.json") else 1)
+            for r in stub.requests
+            if r["path"].endswith(("/send.json", "/sendarray.json"))
+        )
+        sent = sum(size for _at, size in sends)
+        assert sent == count, f"{sent} of {count} sent"
+        assert len(stub.accepted_per_localid) == count and set(stub.accepted_per_localid.values()) == {1}
+        return (sent - sends[-1][1]) / (sends[-1][0] - sends[0][0])
 
     def send(self) -> None:
         stub = self._stub()
         try:
-            account = self._account(
-                "send",
+            common = {"base_url": stub.base_url, "quiet_hours": "off"}
+            single = self._account("send", provider="kavenegar", config=common, secrets={"api_key": "test-key"})
+            batched = self._account(
+                "send-batched",
                 provider="kavenegar",
-                config={"base_url": stub.base_url, "quiet_hours": "off"},
+                config={**common, "sender": "10004346"},
                 secrets={"api_key": "test-key"},
             )
-            one = self._send_with(1, stub, account)
-            two = self._send_with(2, stub, account)
+            figures = {}
+            for name, account, count, claim in (
+                ("one_by_one", single, self.args.send, 20),
+                ("batched", batched, self.args.send_batched, 200),
+            ):
+                one = self._send_with(1, stub, account, count=count, claim=claim)
+                two = self._send_with(2, stub, account, count=count, claim=claim)
+                figures[name] = (count, one, two)
         finally:
             stub.stop()
-        ratio = two / one
-        ok = ratio >= SCALE_TARGET
-        self.results["send"] = {
-            "latency_ms": self.args.latency_ms,
-            "one_worker_per_s": round(one, 1),
-            "two_workers_per_s": round(two, 1),
-            "scale": round(ratio, 2),
-        }
-        self.results.setdefault("verdicts", {})["send_scale"] = ok
-        self.say(
-            f"send ({self.args.latency_ms:g} ms gateway): 1 worker {one:,.1f}/s, 2 workers {two:,.1f}/s, "
-            f"×{ratio:.2f} {'PASS' if ok else 'MISS'} (target ≥ ×{SCALE_TARGET})"
-        )
+        verdicts = self.results.setdefault("verdicts", {})
+        self.results["send"] = {"latency_ms": self.args.latency_ms}
+        for name, (count, one, two) in figures.items():
+            ratio = two / one
+            ok = ratio >= SCALE_TARGET
+            self.results["send"][name] = {
+                "messages": count,
+                "one_worker_per_s": round(one, 1),
+                "two_workers_per_s": round(two, 1),
+                "scale": round(ratio, 2),
+            }
+            verdicts[f"send_scale_{name}"] = ok
+            self.say(
+                f"send {name.replace('_', ' ')} ({count:,} SMS, {self.args.latency_ms:g} ms gateway): 1 worker "
+                f"{one:,.1f}/s, 2 workers {two:,.1f}/s, ×{ratio:.2f} {'PASS' if ok else 'MISS'} "
+                f"(target ≥ ×{SCALE_TARGET})"
+            )
+        batched_one, single_one = figures["batched"][1], figures["one_by_one"][1]
+        self.results["send"]["batching_gain"] = round(batched_one / single_one, 1)
+        self.say(f"send: batching sends ×{batched_one / single_one:,.0f} the messages a second of one by one")
 
     # --- popup ----------------------------------------------------------------------------------------------------
 

@@ -125,7 +125,9 @@ def test_smsir_errors_are_sorted_into_retry_and_fail(smsir, stub):
     stub.fail_next(429, 102)
     first = enqueue_message(channel=Channel.SMS, to="09121234567", body="a", account=smsir, idempotency_key="e1")
     second = enqueue_message(channel=Channel.SMS, to="09121234568", body="b", account=smsir, idempotency_key="e2")
-    send_due()
+    # One message a pass, so that each meets its own failure (a pass of two goes as one batch request).
+    send_due(batch=1)
+    send_due(batch=1)
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == MessageStatus.QUEUED and "20" in first.error  # too many requests: later

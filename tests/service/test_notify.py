@@ -68,6 +68,7 @@ def test_the_received_notice_goes_by_email_through_smtp_with_a_persian_subject(
     assert recipients == ["sara@example.com"]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert str(message["Subject"]).strip() == "درخواست شما با شماره T-۱۴۰۵-۰۰۰۴۲ ثبت شد"
+    assert message["Auto-Submitted"] == "auto-generated"  # an autoresponder must not answer it
     body = message.get_content()
     assert "«قطعی اینترنت»" in body and "T-۱۴۰۵-۰۰۰۴۲" in body
     assert "https://crm.example.ir" in body

@@ -18,7 +18,7 @@ from peyvand.comms.sms.console import ConsoleSms
 from peyvand.customers.models import Consent, ContactChannel, CustomerEmail, Interaction
 from peyvand.service.models import CustomerNotification, TicketEvent
 from peyvand.service.notify import notify_customer
-from peyvand.service.notify_selectors import notifications_of
+from peyvand.service.notify_selectors import notice_status, notifications_of
 
 pytestmark = pytest.mark.django_db
 
@@ -160,9 +160,10 @@ def test_a_tickets_notices_say_how_their_outbox_message_went(sms_account, sms_cu
     ticket = make_ticket(customer=sms_customer)
     notify_customer(ticket=ticket, template="ticket_received")
     [queued] = notifications_of(ticket)
-    assert (queued.status, queued.delivery_status) == ("queued", "queued")
+    assert (queued.status, notice_status(queued).status) == ("queued", "queued")
 
     send_due()
 
     [sent] = notifications_of(ticket)
-    assert (sent.status, sent.delivery_status) == ("queued", "sent")
+    assert (sent.status, notice_status(sent).status) == ("queued", "sent")
+    assert notice_status(sent).sent_at == sent.message.sent_at is not None

@@ -176,6 +176,7 @@ def message_cancel(request: AuthedRequest, message_id: int) -> Any:
     return services.message_cancel(message=message_get(user=request.auth, pk=message_id), by=request.auth)
 
 
+router.add_router("/suppressions", "peyvand.comms.suppression.api.router")
 router.add_router("/mail", "peyvand.comms.mail.api.router")
 router.add_router("/sms", "peyvand.comms.sms.api.router")
 router.add_router("/telephony", "peyvand.comms.telephony.api.router")

@@ -21,6 +21,8 @@ __all__ = [
     "MessageStatus",
     "OutboundMessage",
     "SendWindow",
+    "Suppression",
+    "SuppressionReason",
 ]
 
 
@@ -189,7 +191,11 @@ class InboundMessage(TimeStampedModel):
                 fields=["account", "external_id"], condition=~Q(external_id=""), name="inbound_once"
             ),
         ]
-        indexes = [models.Index(fields=["customer", "-received_at"], name="inbound_customer")]
+        indexes = [
+            models.Index(fields=["customer", "-received_at"], name="inbound_customer"),
+            # A messenger chat's thread and a sender's last messages: (account, sender) newest first.
+            models.Index(fields=["account", "sender", "-received_at"], name="inbound_sender"),
+        ]
 
     def __str__(self) -> str:
         return self.subject or self.body[:60]
@@ -204,3 +210,37 @@ class InboundAttachment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SuppressionReason(models.TextChoices):
+    OPT_OUT_SMS = "opt_out_sms", _("Replied with an opt-out word")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from marketing")
+    HARD_BOUNCE = "hard_bounce", _("Address does not exist (hard bounce)")
+    COMPLAINT = "complaint", _("Reported as spam")
+    MANUAL = "manual", _("Added by an administrator")
+
+
+class Suppression(TimeStampedModel):
+    """An address nothing is sent to on its channel, customer or not: an opt-out word from any number, an
+    unsubscribe, a hard bounce, a spam complaint, an administrator's entry. `address` is normalised (E.164
+    for phones, lower-case e-mail), so one address has one row. Which messages a reason holds back is
+    comms.suppression.BLOCKS_TRANSACTIONAL's to say."""
+
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=255)
+    reason = models.CharField(_("reason"), max_length=16, choices=SuppressionReason.choices)
+    # Where it came from, in words: the opt-out reply, the bounce's diagnostic, the unsubscribed message.
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="suppressed_once")]
+        indexes = [models.Index(fields=["-created_at"], name="suppression_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.address}"

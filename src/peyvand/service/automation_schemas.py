@@ -10,6 +10,7 @@ from pydantic import Field
 
 from peyvand.customers.schemas import Clean, Strict
 from peyvand.sales.schemas import Id
+from peyvand.service.notify_selectors import notice_status
 
 EventName = Literal["created", "status_changed", "customer_replied", "sla_warning", "sla_breached", "no_reply"]
 RunStatus = Literal["done", "skipped", "failed"]
@@ -108,7 +109,8 @@ class RuleRunFilters(Clean):
 
 
 class CustomerNotificationOut(Schema):
-    """What a customer was told about a ticket (for the tickets API: GET /tickets/{id}/notifications)."""
+    """What a customer was told about a ticket (for the tickets API: GET /tickets/{id}/notifications). A notice
+    handed to the outbox shows its message's status now, read through the link (service.notify_selectors)."""
 
     id: int
     template: str
@@ -116,7 +118,36 @@ class CustomerNotificationOut(Schema):
     to: str
     subject: str
     body: str
-    status: str = Field(description="sent, failed or skipped")
-    error: str = Field(description="why not sent: no_address, opted_out:email, opted_out:sms, send_failed: …")
+    status: str = Field(
+        description="now: queued, sending, sent, delivered, failed, skipped or cancelled (a notice sent "
+        "without the outbox: sent, failed or skipped)"
+    )
+    error: str = Field(
+        description="why not sent: no_address, opted_out:email, opted_out:sms, suppressed, send_failed: …, "
+        "or the outbox's last error (retry: …, gave_up: …, undelivered: …)"
+    )
     sent_at: datetime | None
+    delivered_at: datetime | None = Field(description="when the provider reported it delivered")
+    message_id: int | None = Field(description="its outbox message (GET /api/v1/comms/messages/{id}), if any")
+    attempts: int = Field(description="sending attempts so far (0 for a notice sent without the outbox)")
     created_at: datetime
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return notice_status(obj).status
+
+    @staticmethod
+    def resolve_error(obj: Any) -> str:
+        return notice_status(obj).error
+
+    @staticmethod
+    def resolve_sent_at(obj: Any) -> datetime | None:
+        return notice_status(obj).sent_at
+
+    @staticmethod
+    def resolve_delivered_at(obj: Any) -> datetime | None:
+        return notice_status(obj).delivered_at
+
+    @staticmethod
+    def resolve_attempts(obj: Any) -> int:
+        return notice_status(obj).attempts

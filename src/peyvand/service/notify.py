@@ -6,7 +6,9 @@ it with retries and record it on the customer's timeline, and the CustomerNotifi
 to its OutboundMessage. Without one (a fresh install), e-mail goes through Django's mail settings and SMS through
 the backend PEYVAND_SMS_BACKEND names (service.notify_backends, "console" by default). Every call leaves a
 CustomerNotification (queued, sent, failed or skipped, with the reason) and a "notified" line in the ticket's
-history; a send that fails is recorded, never raised to the caller.
+history; a send that fails is recorded, never raised to the caller. A queued notice's status from then on is its
+message's (service.notify_selectors.notice_status). An address on the suppression list for a reason that
+holds back notices is skipped on either path ("suppressed").
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from peyvand.comms.models import ChannelAccount, MessageStatus
 from peyvand.comms.outbox import default_account, enqueue_message
+from peyvand.comms.suppression import suppressed_addresses
 from peyvand.core.text import to_persian_digits
 from peyvand.customers.models import Consent, ContactChannel, Customer, PhoneKind
 from peyvand.service.models import CustomerNotification, NotificationStatus, Ticket, TicketChannel
@@ -64,6 +67,9 @@ class Reason:
     NO_ADDRESS = "no_address"
     OPTED_OUT_EMAIL = "opted_out:email"
     OPTED_OUT_SMS = "opted_out:sms"
+    # The address is on the suppression list for a reason that holds back notices too (a hard bounce, a spam
+    # complaint, STOP, an administrator's entry); an unsubscribe from marketing does not (comms.suppression).
+    SUPPRESSED = "suppressed"
     SEND_FAILED = "send_failed"
     # The answer itself went back into the messenger chat the ticket came from.
     ANSWERED_IN_CHAT = "answered_in_chat"
@@ -185,6 +191,8 @@ def notify_customer(
     recipient = _recipient(ticket)
     if recipient is None:
         return None
+    if not recipient.skip and suppressed_addresses(recipient.channel, [recipient.to], transactional=True):
+        recipient = replace(recipient, skip=Reason.SUPPRESSED)
     if not recipient.skip and template == "ticket_answered" and _answered_in_chat(ticket):
         recipient = replace(recipient, skip=Reason.ANSWERED_IN_CHAT)
     rendered = render_notification(
@@ -265,7 +273,12 @@ def _send(record: CustomerNotification) -> None:
     try:
         if record.channel == "email":
             message = EmailMessage(
-                subject=record.subject, body=record.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[record.to]
+                subject=record.subject,
+                body=record.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[record.to],
+                # A notice is written by the desk, not a person: autoresponders must not answer it (RFC 3834).
+                headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
             )
             message.send(fail_silently=False)
         else:

@@ -1,45 +1,46 @@
-"""The outbox's engine: workers claim due messages under a lease, send them through their account's provider
-within its rate limit, retry with back-off, and record the outcome once (with one line on the customer's
-timeline). See docs/channels-outbox.md for why a message is sent exactly once."""
+"""The outbox's engine: workers claim due messages under a lease and send them through their account's provider
+(one by one, or many a request where the provider can) within its rate limit; outbox.outcomes records what
+became of each, once. See docs/channels-outbox.md for why a message is sent exactly once."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from peyvand.comms.models import Channel, ChannelAccount, MessageStatus, OutboundMessage, SendWindow
-from peyvand.comms.outbox.enqueue import SENDABLE, Skip, default_account
-from peyvand.comms.outbox.policy import opted_out, quiet_until
-from peyvand.comms.providers import PermanentError, Provider, SendResult, TemporaryError, provider_class
+from peyvand.comms.models import ChannelAccount, MessageStatus, OutboundMessage, SendWindow
+from peyvand.comms.outbox.enqueue import SENDABLE, default_account
+from peyvand.comms.outbox.outcomes import (
+    OutcomeUnknown,
+    SendStats,
+    _finish,
+    _record_sent,
+    _release,
+    _setting,
+    record_delivery,
+    record_outcome,
+    record_sent_many,
+    retry_delay,
+)
+from peyvand.comms.outbox.policy import held_back, quiet_until
+from peyvand.comms.providers import PermanentError, Provider, SendResult, batch_size, provider_class
 
 __all__ = [
     "OutcomeUnknown",
     "SendStats",
     "deliver_now",
     "record_delivery",
+    "retry_delay",
     "send_due",
 ]
 
 logger = logging.getLogger("peyvand.outbox")
-
-
-class OutcomeUnknown(TemporaryError):
-    """The request may have reached the provider (a timeout after it was sent, a reset connection): retried
-    later, and before that the provider is asked whether it has the message (Provider.find_sent)."""
-
-
-def _setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))
 
 
 def lease_seconds() -> float:
@@ -51,21 +52,6 @@ def provider_timeout() -> float:
     """PEYVAND_OUTBOX_SEND_TIMEOUT (15 s): the longest one provider call may take. A worker starts a send only
     while its lease has at least twice this left, so no lease runs out while its send is in flight."""
     return _setting("PEYVAND_OUTBOX_SEND_TIMEOUT", 15)
-
-
-def retry_delay(attempts: int, retry_after: float | None = None) -> float:
-    """Exponential back-off with jitter: PEYVAND_OUTBOX_RETRY_SECONDS (30) doubled per attempt up to
-    PEYVAND_OUTBOX_RETRY_MAX_SECONDS (3600), a random half to whole of it (workers retrying together would
-    otherwise hit a recovering gateway at the same moment); the provider's own Retry-After when longer."""
-    base = _setting("PEYVAND_OUTBOX_RETRY_SECONDS", 30)
-    cap = _setting("PEYVAND_OUTBOX_RETRY_MAX_SECONDS", 3600)
-    delay = min(cap, base * 2 ** max(0, attempts - 1))
-    delay = random.uniform(delay / 2, delay)
-    return max(delay, retry_after or 0.0)
-
-
-def max_attempts() -> int:
-    return int(_setting("PEYVAND_OUTBOX_MAX_ATTEMPTS", 8))
 
 
 # --- the rate limit every worker shares ---------------------------------------------------------------------
@@ -163,112 +149,7 @@ def claim(account: ChannelAccount, *, limit: int, now: dt.datetime | None = None
     return token, rows
 
 
-# --- recording outcomes ----------------------------------------------------------------------------------------
-
-_TIMELINE_CHANNEL = {
-    Channel.EMAIL: "email",
-    Channel.SMS: "sms",
-    Channel.MESSENGER: "messenger",
-    Channel.CHAT: "chat",
-}
-
-
-def _write_timeline(message: OutboundMessage, when: dt.datetime) -> None:
-    from peyvand.customers.models import Direction
-    from peyvand.customers.services.timeline import interaction_create
-
-    customer = message.customer
-    if customer is None:
-        return
-    interaction_create(
-        customer=customer,
-        by=message.created_by,
-        channel=_TIMELINE_CHANNEL.get(Channel(message.channel), "system"),
-        direction=Direction.OUTBOUND,
-        subject=message.subject,
-        body=message.body or message.subject or "-",
-        occurred_at=when,
-        related=message,
-        check_visible=False,
-    )
-
-
-def _finish(message: OutboundMessage, token: str, **changes: Any) -> bool:
-    """Write the outcome only while this worker still holds the message (its lease token); True if written.
-    A success writes the one timeline line of the message in the same transaction."""
-    changes.setdefault("updated_at", timezone.now())
-    with transaction.atomic():
-        written = OutboundMessage.objects.filter(pk=message.pk, lease_token=token).update(
-            lease_token="", lease_until=None, **changes
-        )
-        if written and changes.get("status") in (MessageStatus.SENT, MessageStatus.DELIVERED):
-            for name, value in changes.items():
-                setattr(message, name, value)
-            _write_timeline(message, changes.get("sent_at") or timezone.now())
-    if not written:
-        logger.warning("Outbox message %s was taken by another worker before its outcome was written", message.pk)
-    return bool(written)
-
-
-def _record_sent(message: OutboundMessage, token: str, result: SendResult) -> bool:
-    now = timezone.now()
-    return _finish(
-        message,
-        token,
-        status=MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT,
-        provider_message_id=(result.provider_message_id or "")[:100],
-        segments=result.segments or message.segments,
-        sent_at=now,
-        delivered_at=now if result.delivered else None,
-        error="",
-        in_doubt=False,
-    )
-
-
-def _record_temporary(message: OutboundMessage, token: str, exc: TemporaryError) -> str:
-    in_doubt = message.in_doubt or isinstance(exc, OutcomeUnknown)
-    if message.attempts >= max_attempts():
-        _finish(message, token, status=MessageStatus.FAILED, error=f"gave_up: {exc}"[:500], in_doubt=in_doubt)
-        return "failed"
-    delay = retry_delay(message.attempts, exc.retry_after)
-    _finish(
-        message,
-        token,
-        status=MessageStatus.QUEUED,
-        next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
-        error=f"retry: {exc}"[:500],
-        in_doubt=in_doubt,
-    )
-    return "retried"
-
-
-def _release(message: OutboundMessage, token: str, *, at: dt.datetime | None = None, error: str = "") -> None:
-    """Give a claimed message back unsent (its attempt not counted): quiet hours, a lease too short to send."""
-    _finish(
-        message,
-        token,
-        status=MessageStatus.QUEUED,
-        attempts=F("attempts") - 1,
-        next_attempt_at=at or timezone.now(),
-        error=error,
-    )
-
-
 # --- sending ----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SendStats:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    skipped: int = 0
-    released: int = 0
-    recovered: int = 0  # in doubt, and found at the provider: not sent again
-
-    @property
-    def handled(self) -> int:
-        return self.sent + self.retried + self.failed + self.skipped + self.recovered
 
 
 def _provider(account: ChannelAccount) -> Provider:
@@ -276,56 +157,101 @@ def _provider(account: ChannelAccount) -> Provider:
 
 
 def _send_one(provider: Provider, message: OutboundMessage, token: str, stats: SendStats) -> None:
+    outcome: SendResult | Exception
     try:
-        result = None
         if message.in_doubt:
             find_sent = getattr(provider, "find_sent", None)
-            result = find_sent(message) if callable(find_sent) else None
-            if result is not None:
-                _record_sent(message, token, result)
+            found = find_sent(message) if callable(find_sent) else None
+            if found is not None:
+                _record_sent(message, token, found)
                 stats.recovered += 1
                 return
-        result = provider.send(message)
-    except PermanentError as exc:
-        _finish(message, token, status=MessageStatus.FAILED, error=str(exc)[:500], in_doubt=False)
-        stats.failed += 1
-    except TemporaryError as exc:
-        outcome = _record_temporary(message, token, exc)
-        stats.failed += outcome == "failed"
-        stats.retried += outcome == "retried"
+        outcome = provider.send(message)
     except Exception as exc:
-        # A provider's own bug must not stop the worker: the message is retried like a temporary failure, and
-        # in doubt (we cannot tell how far it got).
-        logger.exception("Provider %s failed on outbox message %s", message.account, message.pk)
-        outcome = _record_temporary(message, token, OutcomeUnknown(f"{type(exc).__name__}: {exc}"))
-        stats.failed += outcome == "failed"
-        stats.retried += outcome == "retried"
-    else:
-        _record_sent(message, token, result)
-        stats.sent += 1
+        outcome = exc
+    record_outcome(message, token, outcome, stats)
+
+
+def _send_batch(
+    provider: Provider, messages: list[OutboundMessage], token: str, stats: SendStats, margin: dt.timedelta
+) -> None:
+    """One send_many request for `messages` (none of them in doubt), each outcome recorded as _send_one would.
+
+    The outcomes are written in one transaction (a commit per message would cost more than the request saved):
+    a worker killed while writing them leaves the whole chunk "sending", to be looked up in doubt once its
+    lease runs out, as if it had been killed during the request."""
+    outcomes: list[SendResult | Exception]
+    try:
+        outcomes = list(provider.send_many(messages))  # type: ignore[attr-defined]
+    except PermanentError as exc:
+        # Refused as a whole (one bad number can do that at some gateways): nothing went out, so each message
+        # is sent on its own and only the one at fault fails.
+        logger.info("A batch of %s outbox messages was refused (%s); sending them one by one", len(messages), exc)
+        for message in messages:
+            if _lease_left(message, token, margin, stats):
+                _send_one(provider, message, token, stats)
+        return
+    except Exception as exc:
+        outcomes = [exc] * len(messages)
+    if len(outcomes) != len(messages):
+        logger.error("Provider %s answered %s entries for %s messages", provider, len(outcomes), len(messages))
+        missing = OutcomeUnknown("the provider's answer had no entry for this message")
+        outcomes = [*outcomes[: len(messages)], *[missing] * (len(messages) - len(outcomes))]
+    sent = [(m, o) for m, o in zip(messages, outcomes, strict=True) if isinstance(o, SendResult)]
+    with transaction.atomic():
+        record_sent_many(sent, token, stats)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if not isinstance(outcome, SendResult):
+                record_outcome(message, token, outcome, stats)
 
 
 def _send_claimed(account: ChannelAccount, token: str, messages: list[OutboundMessage], stats: SendStats) -> None:
     provider = _provider(account)
-    refused = opted_out(account.channel, {m.customer_id for m in messages if m.customer_id})
+    held = held_back(account.channel, messages)
     quiet = quiet_until(account)
     margin = dt.timedelta(seconds=2 * provider_timeout())
+    size = batch_size(provider)
+    pending: list[OutboundMessage] = []
+
+    def flush() -> None:
+        # The lease is checked again when a chunk goes: the chunks before it took time.
+        ready = [m for m in pending if _lease_left(m, token, margin, stats)]
+        pending.clear()
+        if len(ready) == 1:
+            _send_one(provider, ready[0], token, stats)
+        elif ready:
+            _send_batch(provider, ready, token, stats, margin)
+
     for message in messages:
-        # Consent may have been withdrawn since the message was queued (a campaign queued yesterday).
-        if message.customer_id in refused:
-            _finish(message, token, status=MessageStatus.SKIPPED, error=f"{Skip.OPTED_OUT}:{message.channel}")
+        # Consent may have been withdrawn, or the address suppressed, since the message was queued (a campaign
+        # queued yesterday, an address that bounced an hour ago).
+        if message.pk in held:
+            _finish(message, token, status=MessageStatus.SKIPPED, error=held[message.pk])
             stats.skipped += 1
             continue
         if quiet is not None and not message.transactional:
             _release(message, token, at=quiet)
             stats.released += 1
             continue
-        if message.lease_until is None or timezone.now() + margin > message.lease_until:
-            # Not enough lease left to be sure the send ends before another worker may take the message.
-            _release(message, token)
-            stats.released += 1
+        if not size or message.in_doubt:
+            # In doubt: asked about first (find_sent), one by one, before it is ever sent again.
+            if _lease_left(message, token, margin, stats):
+                _send_one(provider, message, token, stats)
             continue
-        _send_one(provider, message, token, stats)
+        pending.append(message)
+        if len(pending) >= size:
+            flush()
+    flush()
+
+
+def _lease_left(message: OutboundMessage, token: str, margin: dt.timedelta, stats: SendStats) -> bool:
+    """Whether enough of the lease is left to be sure a send ends before another worker may take the message;
+    if not, the message is given back."""
+    if message.lease_until is not None and timezone.now() + margin <= message.lease_until:
+        return True
+    _release(message, token)
+    stats.released += 1
+    return False
 
 
 def sendable_accounts() -> list[ChannelAccount]:
@@ -383,28 +309,10 @@ def deliver_now(message: OutboundMessage) -> OutboundMessage:
     if taken:
         claimed = OutboundMessage.objects.select_related("account").get(pk=message.pk)
         stats = SendStats()
-        if claimed.customer_id and claimed.customer_id in opted_out(account.channel, [claimed.customer_id]):
-            _finish(claimed, token, status=MessageStatus.SKIPPED, error=f"{Skip.OPTED_OUT}:{claimed.channel}")
+        held = held_back(account.channel, [claimed])
+        if claimed.pk in held:
+            _finish(claimed, token, status=MessageStatus.SKIPPED, error=held[claimed.pk])
         else:
             _send_one(_provider(account), claimed, token, stats)
     message.refresh_from_db()
     return message
-
-
-def record_delivery(*, account: ChannelAccount, provider_message_id: str, delivered: bool, error: str = "") -> int:
-    """A provider's delivery report: the message it names becomes delivered (or failed: not delivered).
-    Returns how many messages it named (0: unknown id). Reports repeated or out of order change nothing once
-    a message is delivered."""
-    if not provider_message_id:
-        return 0
-    messages = OutboundMessage.objects.filter(account=account, provider_message_id=provider_message_id)
-    now = timezone.now()
-    if delivered:
-        messages.filter(status__in=[MessageStatus.SENT, MessageStatus.FAILED]).update(
-            status=MessageStatus.DELIVERED, delivered_at=now, error="", updated_at=now
-        )
-    else:
-        messages.filter(status=MessageStatus.SENT).update(
-            status=MessageStatus.FAILED, error=f"undelivered: {error}"[:500], updated_at=now
-        )
-    return messages.count()

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.comms.models import Channel, ChannelAccount, MessageStatus, OutboundMessage
-from peyvand.comms.outbox.policy import opted_out, quiet_until
+from peyvand.comms.outbox.policy import SUPPRESSED, opted_out, quiet_until
 from peyvand.comms.outbox.render import MessageTemplate, render_text
 from peyvand.comms.sms.segments import sms_segments
+from peyvand.comms.suppression.services import suppressed_addresses
 from peyvand.core.phone import try_normalize_phone
 
 __all__ = ["BulkRecipient", "BulkResult", "Skip", "default_account", "enqueue_bulk", "enqueue_message"]
@@ -32,6 +33,9 @@ class Skip:
     NO_ADDRESS = "no_address"
     BAD_ADDRESS = "bad_address"
     CUSTOMER_DELETED = "customer_deleted"
+    # The address is on the suppression list (comms.suppression): marketing to any entry, a transactional
+    # message only to an entry whose reason holds back everything (a bounce, a complaint, STOP, an admin's).
+    SUPPRESSED = SUPPRESSED
 
 
 def default_account(channel: str) -> ChannelAccount | None:
@@ -72,7 +76,8 @@ def enqueue_message(
 
     `values` (even {}): body, subject and html are templates, filled with the customer's fields, `values`
     and {today} in `language` (see outbox.render); an unknown field is a ValidationError. A customer who
-    refused the channel gets a message recorded as skipped ("opted_out:<channel>"), never sent; a marketing
+    refused the channel gets a message recorded as skipped ("opted_out:<channel>"), never sent, and so does an
+    address on the suppression list ("suppressed", see Skip.SUPPRESSED); a marketing
     message (`transactional=False`) enqueued in quiet hours waits until they end. Call it once the caller's
     transaction is committed when the message must not outlive a rollback (transaction.on_commit).
     """
@@ -96,6 +101,8 @@ def enqueue_message(
             skip = Skip.CUSTOMER_DELETED
         elif opted_out(channel, [customer.pk]):
             skip = f"{Skip.OPTED_OUT}:{channel}"
+    if not skip and suppressed_addresses(channel, [address], transactional=transactional):
+        skip = Skip.SUPPRESSED
     now = timezone.now()
     wait = None if transactional or skip else quiet_until(account, now)
     try:
@@ -201,7 +208,8 @@ def enqueue_bulk(
 ) -> BulkResult:
     """A campaign: `body` (a template) rendered for each recipient and written `chunk_size` rows to an insert.
     Recipients whose key is already in the outbox are counted as duplicates and left alone, so a bulk send cut
-    short can be run again whole. Consent is read once per chunk; marketing waits for quiet hours to end.
+    short can be run again whole. Consent and the suppression list are read once per chunk (skipped recipients
+    are written as skipped, with the reason); marketing waits for quiet hours to end.
     `recipients` may be a generator: a million of them are never all in memory."""
     if channel not in SENDABLE:
         raise ValidationError({"channel": _("Messages are sent by e-mail, SMS, messenger or chat.")})
@@ -249,18 +257,23 @@ def enqueue_bulk(
             OutboundMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
         )
         refused = opted_out(channel, {r.customer_id for r in chunk if r.customer_id})
+        addresses = [_address(channel, r.to) for r in chunk]
+        listed = suppressed_addresses(
+            channel, {address for address, skip in addresses if not skip}, transactional=transactional
+        )
         rows: list[tuple[Any, ...]] = []
         seen: set[str] = set()
-        for recipient in chunk:
+        for recipient, (address, skip) in zip(chunk, addresses, strict=True):
             if recipient.key in existing or recipient.key in seen:
                 result.duplicates += 1
                 continue
             seen.add(recipient.key)
             values = {**base_values, **recipient.values}
             text = body_template.render(values, language)
-            address, skip = _address(channel, recipient.to)
             if not skip and recipient.customer_id in refused:
                 skip = f"{Skip.OPTED_OUT}:{channel}"
+            elif not skip and address in listed:
+                skip = Skip.SUPPRESSED
             if skip:
                 result.skipped += 1
             else:

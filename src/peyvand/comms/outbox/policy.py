@@ -1,18 +1,23 @@
-"""Whether and when a message may go: the customer's consent for its channel, and quiet hours for marketing."""
+"""Whether and when a message may go: the customer's consent for its channel, the suppression list, and quiet
+hours for marketing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.utils import timezone
 
-from peyvand.comms.models import ChannelAccount
+from peyvand.comms.models import ChannelAccount, OutboundMessage
+from peyvand.comms.suppression.services import holds_back, suppression_reasons
 from peyvand.customers.models import CONSENT_CHANNELS, Consent
 
-__all__ = ["opted_out", "quiet_until", "refused_channel"]
+__all__ = ["SUPPRESSED", "held_back", "opted_out", "quiet_until", "refused_channel"]
+
+# OutboundMessage.error of a message the suppression list held back (also outbox.Skip.SUPPRESSED).
+SUPPRESSED = "suppressed"
 
 # The window in which marketing waits (local time, PEYVAND_TIME_ZONE): "22:00-08:00"; "" turns it off.
 DEFAULT_QUIET_HOURS = "22:00-08:00"
@@ -35,6 +40,22 @@ def opted_out(channel: str, customer_ids: Iterable[int]) -> set[int]:
             "customer_id", flat=True
         )
     )
+
+
+def held_back(channel: str, messages: Sequence[OutboundMessage]) -> dict[int, str]:
+    """Of `messages` (all of `channel`), those that may not go now, by id, with the skip code: the customer
+    refused the channel ("opted_out:<channel>"), or the address is on the suppression list ("suppressed"; for a
+    transactional message only a reason that holds back everything counts). Two queries for a whole batch:
+    the worker's last look before sending, since both may have changed after the message was queued."""
+    refused = opted_out(channel, {m.customer_id for m in messages if m.customer_id})
+    listed = suppression_reasons(channel, {m.to for m in messages if m.to})
+    held: dict[int, str] = {}
+    for message in messages:
+        if message.customer_id is not None and message.customer_id in refused:
+            held[message.pk] = f"opted_out:{channel}"
+        elif message.to in listed and holds_back(listed[message.to], transactional=message.transactional):
+            held[message.pk] = SUPPRESSED
+    return held
 
 
 def _parse_window(text: str) -> tuple[dt.time, dt.time] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import ClassVar
 
 from django.utils.translation import gettext_noop
@@ -24,6 +25,7 @@ class ConsoleSms:
     )
     # What this process "sent", newest last (kept for the settings page's test and for tests).
     sent: ClassVar[list[tuple[str, str]]] = []
+    max_batch = 100
     _lock = threading.Lock()
 
     def __init__(self, account: ChannelAccount) -> None:
@@ -35,3 +37,6 @@ class ConsoleSms:
             self.sent.append((message.to, message.body))
             del self.sent[:-1000]
         return SendResult(provider_message_id=f"console-{message.pk}", segments=sms_segments(message.body).segments)
+
+    def send_many(self, messages: Sequence[OutboundMessage]) -> list[SendResult | Exception]:
+        return [self.send(message) for message in messages]

@@ -14,7 +14,7 @@ from peyvand.comms.providers import ConfigField
 from peyvand.core.phone import try_normalize_phone
 from peyvand.core.text import normalize_digits
 
-__all__ = ["GATEWAY_FIELDS", "BadCallback", "DeliveryReport", "InboundSms", "field", "national_mobile"]
+__all__ = ["GATEWAY_FIELDS", "POLL_FIELD", "BadCallback", "DeliveryReport", "InboundSms", "field", "national_mobile"]
 
 # The settings every SMS gateway account has beside its own: what one part costs, and its quiet hours.
 GATEWAY_FIELDS: tuple[ConfigField, ...] = (
@@ -25,6 +25,16 @@ GATEWAY_FIELDS: tuple[ConfigField, ...] = (
         required=False,
         help=gettext_noop("Like 22:00-08:00, or off; empty follows the site's setting."),
     ),
+)
+
+# Asking the gateway for the delivery status of sent messages (comms.sms.polling), for an account whose
+# delivery webhook is not set up; empty counts as on. With the webhook working it only costs requests.
+POLL_FIELD = ConfigField(
+    "poll_status",
+    gettext_noop("Poll delivery status"),
+    required=False,
+    choices=(("on", gettext_noop("On")), ("off", gettext_noop("Off"))),
+    help=gettext_noop("Ask the gateway about sent messages now and then; not needed once its delivery webhook works."),
 )
 
 

@@ -1,5 +1,5 @@
-"""SMS writes: inbound messages onto the customer's timeline, opt-out keywords, delivery reports, and
-sending to customers from the compose page and the API."""
+"""SMS writes: inbound messages onto the customer's timeline, opt-out and opt-in keywords, delivery reports,
+and sending to customers from the compose page and the API."""
 
 from __future__ import annotations
 
@@ -16,18 +16,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import User
-from peyvand.comms.models import Channel, ChannelAccount, InboundMessage, InboundStatus, OutboundMessage
+from peyvand.comms.models import (
+    Channel,
+    ChannelAccount,
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+    SuppressionReason,
+)
 from peyvand.comms.outbox import enqueue_message, record_delivery
 from peyvand.comms.outbox.render import MessageTemplate
 from peyvand.comms.sms.gateway import DeliveryReport, InboundSms
 from peyvand.comms.sms.segments import SegmentCount, sms_segments
+from peyvand.comms.suppression.services import lift_opt_out, suppress_address
 from peyvand.core.phone import try_normalize_phone
 from peyvand.core.text import normalize_digits
 from peyvand.customers.models import ConsentMethod, Customer, PhoneKind
 
 __all__ = [
+    "OPT_IN_WORDS",
     "OPT_OUT_WORDS",
     "SmsQuote",
+    "is_opt_in",
     "is_opt_out",
     "sms_deliveries_record",
     "sms_inbound_record",
@@ -40,17 +50,28 @@ logger = logging.getLogger("peyvand.sms")
 # Words that stop SMS when they are the whole reply: Persian «لغو» (cancel) with or without the number some
 # panels append to it («لغو۱۱»), Arabic-keyboard spellings, and the English ones.
 OPT_OUT_WORDS = ("لغو", "لغو11", "stop", "cancel", "unsubscribe", "end", "quit")
+# Words that undo it, the same way: «عضویت» (membership), «شروع» (start), and the English ones.
+OPT_IN_WORDS = ("عضویت", "شروع", "start", "unstop", "subscribe")
 _ARABIC_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه"})
 _NOT_WORD = re.compile(r"[\s\u200c\u200d\u200f\u200e.!،,؛;:\-_]+")
 # The most recipients one send from the page or the API takes (a campaign goes through marketing).
 MAX_RECIPIENTS = 100
 
 
+def _folded(text: str) -> str:
+    return _NOT_WORD.sub("", normalize_digits(text or "").translate(_ARABIC_LETTERS)).casefold()
+
+
 def is_opt_out(text: str) -> bool:
     """Whether a reply is an opt-out keyword: case, spaces, joiners, punctuation, and Persian or Arabic digits
     do not matter; the keyword must be the whole message (a sentence containing «لغو» is a message)."""
-    folded = _NOT_WORD.sub("", normalize_digits(text or "").translate(_ARABIC_LETTERS)).casefold()
+    folded = _folded(text)
     return folded in OPT_OUT_WORDS or (folded.startswith("لغو") and folded[3:].isdigit())
+
+
+def is_opt_in(text: str) -> bool:
+    """Whether a reply is an opt-in keyword («عضویت», START), read the way is_opt_out reads."""
+    return _folded(text) in OPT_IN_WORDS
 
 
 def customer_by_phone(number: str) -> Customer | None:
@@ -66,8 +87,10 @@ def sms_inbound_record(
     *, account: ChannelAccount, sms: InboundSms, raw: Mapping[str, Any]
 ) -> tuple[InboundMessage, bool]:
     """Record an inbound SMS once (by the gateway's id): (the record, whether it is new). A known sender's
-    message goes on their timeline; an opt-out keyword from them withdraws their SMS consent (no
-    confirmation is sent: they have just said no to SMS)."""
+    message goes on their timeline. An opt-out keyword from any number puts it on the suppression list (a
+    number that is no customer's is not written to by the next campaign either) and withdraws a known
+    sender's SMS consent; no confirmation is sent: they have just said no to SMS. An opt-in keyword lifts
+    their own opt-out (not a bounce or an administrator's entry) and gives a known sender's consent back."""
     from peyvand.customers.models import Direction, InteractionChannel
     from peyvand.customers.services.timeline import consent_set, interaction_create
 
@@ -110,11 +133,45 @@ def sms_inbound_record(
                         method=ConsentMethod.KEYWORD,
                         note=sms.text.strip()[:200],
                     )
+                elif is_opt_in(sms.text) and _sms_refused(customer):
+                    consent_set(
+                        customer=customer,
+                        by=None,
+                        channel="sms",
+                        granted=True,
+                        method=ConsentMethod.KEYWORD,
+                        note=sms.text.strip()[:200],
+                    )
                 record.save(update_fields=["interaction", "updated_at"])
+            _apply_keyword(record)
     except IntegrityError:
         # The same message posted twice at once: the other request recorded it.
         return InboundMessage.objects.get(account=account, external_id=sms.external_id[:255]), False
     return record, True
+
+
+def _sms_refused(customer: Customer) -> bool:
+    return customer.consents.filter(channel="sms", granted=False).exists()
+
+
+def _apply_keyword(record: InboundMessage) -> None:
+    """An opt-out or opt-in word from the record's sender, whoever they are, on the suppression list."""
+    text = record.body
+    if not (is_opt_out(text) or is_opt_in(text)):
+        return
+    if try_normalize_phone(record.sender) is None:
+        # A sender that is no phone number (an alphanumeric line) cannot be written to anyway.
+        logger.info("SMS keyword %r from %r, which is no phone number: nothing suppressed", text, record.sender)
+        return
+    if is_opt_out(text):
+        suppress_address(
+            channel=Channel.SMS,
+            address=record.sender,
+            reason=SuppressionReason.OPT_OUT_SMS,
+            source=(_("SMS reply “%(text)s”") % {"text": text.strip()})[:255],
+        )
+    elif lift_opt_out(channel=Channel.SMS, address=record.sender):
+        logger.info("SMS opt-out of %s lifted by its reply %r (inbound %s)", record.sender, text, record.pk)
 
 
 def sms_deliveries_record(*, account: ChannelAccount, reports: Sequence[DeliveryReport]) -> int:

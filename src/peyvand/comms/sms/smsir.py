@@ -1,18 +1,29 @@
 """SMS.ir gateway, REST API v1 (https://app.sms.ir/developer/help, api.sms.ir/v1): bulk send with an API key
-header, the day's report to look a message up, delivery reports and inbound SMS posted to our webhooks."""
+header (one text to one number, or "like to like": many texts to as many numbers in one call), the day's
+report to look a message up, one message's report for its delivery status, delivery reports and inbound SMS
+posted to our webhooks."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext_noop
 
 from peyvand.comms.models import ChannelAccount, OutboundMessage
+from peyvand.comms.outbox.engine import OutcomeUnknown
 from peyvand.comms.providers import ConfigField, PermanentError, SendResult, TemporaryError
-from peyvand.comms.sms.gateway import GATEWAY_FIELDS, BadCallback, DeliveryReport, InboundSms, field, national_mobile
+from peyvand.comms.sms.gateway import (
+    GATEWAY_FIELDS,
+    POLL_FIELD,
+    BadCallback,
+    DeliveryReport,
+    InboundSms,
+    field,
+    national_mobile,
+)
 from peyvand.comms.sms.http import call
 from peyvand.comms.sms.segments import sms_segments
 
@@ -26,6 +37,11 @@ _TEMPORARY = {0, 20}
 # 7 the number is on the blacklist; the rest (3, 5: on the way) are not final.
 _DELIVERED = {1}
 _NOT_DELIVERED = {2, 4, 6, 7}
+# Messages sent by one likeToLike call (ours: the page names no limit, and a modest request keeps one
+# timeout from putting many messages in doubt), and delivery statuses asked per poll_delivery call (one GET
+# each: SMS.ir has no many-ids status call).
+LIKE_TO_LIKE_MAX = 100
+POLL_MAX = 50
 # How far the look-up of an in-doubt message reads the day's report (pages of 100).
 _REPORT_PAGES = 20
 
@@ -39,7 +55,10 @@ class SmsIr:
         ConfigField("line_number", gettext_noop("Line number")),
         ConfigField("base_url", gettext_noop("API address"), required=False, default="https://api.sms.ir"),
         *GATEWAY_FIELDS,
+        POLL_FIELD,
     )
+    max_batch = LIKE_TO_LIKE_MAX
+    poll_batch = POLL_MAX
 
     def __init__(self, account: ChannelAccount) -> None:
         self.account = account
@@ -51,6 +70,9 @@ class SmsIr:
     def _headers(self) -> dict[str, str]:
         return {"X-API-KEY": self.api_key}
 
+    def _line(self) -> int | str:
+        return int(self.line) if self.line.isdigit() else self.line
+
     def _data(self, status: int, payload: Any, retry_after: float | None) -> Any:
         code = payload.get("status") if isinstance(payload, dict) else None
         text = str(payload.get("message", "")) if isinstance(payload, dict) else ""
@@ -61,8 +83,7 @@ class SmsIr:
         raise PermanentError(f"sms.ir {code if code is not None else status}: {text}")
 
     def send(self, message: OutboundMessage) -> SendResult:
-        line: int | str = int(self.line) if self.line.isdigit() else self.line
-        body = {"lineNumber": line, "messageText": message.body, "mobiles": [national_mobile(message.to)]}
+        body = {"lineNumber": self._line(), "messageText": message.body, "mobiles": [national_mobile(message.to)]}
         response = call("POST", f"{self.base}/v1/send/bulk", json_body=body, headers=self._headers())
         data = self._data(response.status, response.json(), response.retry_after())
         ids = data.get("messageIds") if isinstance(data, dict) else None
@@ -70,6 +91,42 @@ class SmsIr:
             provider_message_id=str(ids[0]) if isinstance(ids, list) and ids else "",
             segments=sms_segments(message.body).segments,
         )
+
+    def send_many(self, messages: Sequence[OutboundMessage]) -> list[SendResult | Exception]:
+        """One POST /v1/send/likeToLike: messageTexts[i] goes to mobiles[i]; data.messageIds answers in the
+        same order. SMS.ir refuses such a request as a whole (a bad number: status 104), never per entry."""
+        body = {
+            "lineNumber": self._line(),
+            "messageTexts": [m.body for m in messages],
+            "mobiles": [national_mobile(m.to) for m in messages],
+            "sendDateTime": None,
+        }
+        response = call("POST", f"{self.base}/v1/send/likeToLike", json_body=body, headers=self._headers())
+        data = self._data(response.status, response.json(), response.retry_after())
+        ids = data.get("messageIds") if isinstance(data, dict) else None
+        if not isinstance(ids, list) or len(ids) != len(messages):
+            raise OutcomeUnknown(f"sms.ir likeToLike answered {ids!r} for {len(messages)} messages")
+        return [
+            SendResult(provider_message_id=str(messageid), segments=sms_segments(message.body).segments)
+            for message, messageid in zip(messages, ids, strict=True)
+        ]
+
+    def poll_delivery(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
+        """GET /v1/send/{messageId} for each id: its deliveryState as a delivery report (1 delivered; 2, 4, 6,
+        7 not delivered; 3, 5 on the way). An id the report does not know (data null) is left out."""
+        reports = []
+        for messageid in provider_message_ids:
+            if not str(messageid).isdigit():
+                continue
+            response = call("GET", f"{self.base}/v1/send/{messageid}", headers=self._headers())
+            row = self._data(response.status, response.json(), response.retry_after())
+            state = row.get("deliveryState") if isinstance(row, dict) else None
+            if state is None or not str(state).isdigit():
+                continue
+            code = int(state)
+            delivered = True if code in _DELIVERED else False if code in _NOT_DELIVERED else None
+            reports.append(DeliveryReport(str(messageid), delivered, str(code)))
+        return reports
 
     def find_sent(self, message: OutboundMessage) -> SendResult | None:
         """SMS.ir keeps no id of ours: the day's report (GET /v1/send/live) is read for a message to the same

@@ -20,7 +20,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Send what is due now, then exit.")
-        parser.add_argument("--batch", type=int, default=100, help="Messages claimed at a time (default 100).")
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=100,
+            help=(
+                "Messages claimed at a time (default 100); a gateway that takes many in one request gets them in "
+                "chunks of its own size, so 200 lets Kavenegar fill its sendarray requests."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()

@@ -145,9 +145,10 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket. `by` is the staff member entering it, or None for one arriving from a channel or the
     portal; `channel_team` is the team a channel's own settings give its tickets (a mailbox's, a web form's),
-    which routing uses when no rule and no category places the ticket. It needs a customer or a contact to answer; its category's fields are checked against the category's
-    template. Routing chooses the team and the assignee unless staff chose them (within their reach); the SLA
-    sets its due times; the customer hears that it was received once it is committed."""
+    which routing uses when no rule and no category places the ticket. It needs a customer or a contact to
+    answer; its category's fields are checked against the category's template. Routing chooses the team and the
+    assignee unless staff chose them (within their reach); the SLA sets its due times; the customer hears that it
+    was received once it is committed."""
     errors = Errors()
     unknown_fields(data, CREATE_FIELDS, errors)
     if channel not in TicketChannel.values:
