@@ -1,16 +1,25 @@
 """A small IMAP4rev1 server on loopback for the tests of mail polling (RFC 3501, the part imaplib uses here):
-CAPABILITY, LOGIN, SELECT/EXAMINE, UID SEARCH UNSEEN|ALL, UID FETCH (RFC822, RFC822.SIZE, BODY.PEEK[],
+CAPABILITY, LOGIN, LIST, SELECT/EXAMINE, UID SEARCH UNSEEN|ALL, UID FETCH (RFC822, RFC822.SIZE, BODY.PEEK[],
 BODY.PEEK[HEADER], FLAGS), UID STORE ±FLAGS, NOOP, LOGOUT.
 
 Messages are added by the test (`add(raw)`); each has a UID and flags. `drop_on_store` makes the server hang up
 instead of answering a STORE, as a crash between storing a mail and marking it seen looks to the poller.
+
+`folder` is the mailbox's name as the server knows it, on the wire: a non-ASCII name is given here already in
+modified UTF-7 (RFC 3501 §5.1.3), as Dovecot or Courier store and LIST it, and a client sending raw UTF-8 is
+told there is no such mailbox (RFC 3501 allows no 8-bit in mailbox names). `ssl_context` makes it an IMAPS
+server (TLS from the first byte, port 993's way). `select_pause` (seconds) holds every SELECT that long, as a
+slow server does, so a test can start a second poll while the first is still at work.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import socketserver
+import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 
 __all__ = ["ImapServer", "StoredMessage"]
@@ -99,7 +108,11 @@ class _Handler(socketserver.StreamRequestHandler):
                     self.send(f"{tag} NO [AUTHENTICATIONFAILED] invalid credentials\r\n")
             elif not logged_in:
                 self.send(f"{tag} BAD log in first\r\n")
+            elif command == "LIST":
+                self.send(f'* LIST (\\HasNoChildren) "/" "{box.folder}"\r\n{tag} OK LIST completed\r\n')
             elif command in ("SELECT", "EXAMINE"):
+                if box.select_pause:
+                    time.sleep(box.select_pause)
                 if args and args[0] != box.folder:
                     self.send(f"{tag} NO [NONEXISTENT] no such mailbox\r\n")
                     continue
@@ -170,14 +183,29 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     box: ImapServer
+    ssl_context: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            sock = self.ssl_context.wrap_socket(sock, server_side=True)
+        return sock, address
 
 
 class ImapServer:
     """A running server: `host`, `port`, the mailbox's `messages`, the `commands` it was sent."""
 
     # The test mailbox's own password, not a secret.
-    def __init__(self, *, username: str = "support@example.ir", password: str = "secret", folder: str = "INBOX"):  # noqa: S107
+    def __init__(
+        self,
+        *,
+        username: str = "support@example.ir",
+        password: str = "secret",  # noqa: S107
+        folder: str = "INBOX",
+        ssl_context: ssl.SSLContext | None = None,
+    ):
         self.username, self.password, self.folder = username, password, folder
+        self.select_pause = 0.0
         self.messages: list[StoredMessage] = []
         self.commands: list[str] = []
         self.fetched: list[int] = []
@@ -186,6 +214,7 @@ class ImapServer:
         self.lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.box = self
+        self._server.ssl_context = ssl_context
         self.host, self.port = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -261,6 +261,58 @@ def test_a_bounce_of_our_mail_marks_it_failed(account, smtp_server):
     assert sent.status == MessageStatus.FAILED and sent.error.startswith("bounced:")
 
 
+def _report(ours, *, action: str, status: str, number: int) -> bytes:
+    """A delivery status notification as Postfix writes it (RFC 3464): a per-message block, then one block per
+    recipient."""
+    return (
+        "From: MAILER-DAEMON@mx.example.com\r\nTo: support@example.ir\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n"
+        f"Message-ID: <report-{number}@mx.example.com>\r\nIn-Reply-To: {ours['Message-ID']}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.com\r\nArrival-Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n\r\n"
+        f"Final-Recipient: rfc822; gone@example.com\r\nAction: {action}\r\nStatus: {status}\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <gone@example.com>: Recipient address rejected\r\n"
+        "--B--\r\n"
+    ).encode()
+
+
+def test_a_hard_bounce_puts_the_address_on_the_suppression_list_and_a_soft_one_does_not(account, smtp_server):
+    from peyvand.comms.mail.receiving import mail_receive
+    from peyvand.comms.models import Suppression, SuppressionReason
+
+    def send(key: str, to: str = "gone@example.com"):
+        message = deliver_now(enqueue_message(channel="email", to=to, body="سلام", idempotency_key=key))
+        return message, email.message_from_bytes(smtp_server.messages[-1][1], policy=default_policy)
+
+    delayed, ours = send("d-1")
+    mail_receive(account=account, raw=_report(ours, action="delayed", status="4.4.1", number=1))
+    delayed.refresh_from_db()
+    assert delayed.status == MessageStatus.SENT  # the server is still trying
+
+    gave_up, ours = send("g-1")
+    mail_receive(account=account, raw=_report(ours, action="failed", status="4.4.7", number=2))
+    gave_up.refresh_from_db()
+    assert gave_up.status == MessageStatus.FAILED
+    assert Suppression.objects.count() == 0  # a mailbox that was full may work tomorrow
+
+    hard, ours = send("h-1", to="Gone <Gone@Example.com>")
+    stored = mail_receive(account=account, raw=_report(ours, action="failed", status="5.1.1", number=3))
+
+    hard.refresh_from_db()
+    assert hard.status == MessageStatus.FAILED
+    assert stored.message.status == "ignored"
+    entry = Suppression.objects.get()
+    assert (entry.channel, entry.address, entry.reason) == ("email", "gone@example.com", SuppressionReason.HARD_BOUNCE)
+    assert str(hard.pk) in entry.source
+    assert stored.message.raw["delivery_status"] == "5.1.1"
+    # Nothing more goes to it.
+    again = deliver_now(enqueue_message(channel="email", to="gone@example.com", body="x", idempotency_key="h-2"))
+    assert again.status != MessageStatus.SENT
+    assert len(smtp_server.messages) == 3
+
+
 def test_smtplib_is_not_left_connected_after_a_refusal(refusing_account, monkeypatch):
     account, _handler = refusing_account
     closed = []

@@ -1,16 +1,27 @@
-"""HTTP API of e-mail under /api/v1/comms/mail/: the incoming mails (scoped like the customers they came from)
-and polling the mailboxes now (administrators)."""
+"""HTTP API of e-mail under /api/v1/comms/mail/: the incoming mails (scoped like the customers they came from),
+writing a mail to a customer, and polling the mailboxes now (administrators)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http.response import HttpResponseBase
-from ninja import Query, Router
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from peyvand.comms.mail import selectors
-from peyvand.comms.mail.schemas import MailDetailOut, MailFiltersIn, MailPage, PollIn, PollOut
+from peyvand.comms.mail.compose import compose_key, mail_compose_send
+from peyvand.comms.mail.schemas import (
+    MailDetailOut,
+    MailFiltersIn,
+    MailPage,
+    MailSendIn,
+    MailSentOut,
+    PollIn,
+    PollQueuedOut,
+)
 from peyvand.comms.mail.services import mailbox_poll_now
+from peyvand.comms.models import OutboundMessage
 from peyvand.core.downloads import stored_file_download
 from peyvand.core.http import AuthedRequest
 
@@ -51,9 +62,53 @@ def mail_attachment(request: AuthedRequest, message_id: int, attachment_id: int)
     return stored_file_download(request, row.file, filename=row.name, content_type="application/octet-stream")
 
 
+@router.get(
+    "/outgoing/{int:message_id}/attachments/{int:attachment_id}",
+    response={200: None},
+    summary="Download a file sent with an outgoing mail (as the outbox message's scope allows)",
+    openapi_extra={"responses": {200: {"description": "The file's bytes, as an attachment."}}},
+)
+def outgoing_attachment(request: AuthedRequest, message_id: int, attachment_id: int) -> HttpResponseBase:
+    row = selectors.outgoing_attachment_get(user=request.auth, message_id=message_id, attachment_id=attachment_id)
+    return stored_file_download(request, row.file, filename=row.name, content_type="application/octet-stream")
+
+
 @router.post(
-    "/poll", response=list[PollOut], summary="Poll the mailboxes now (administrators)", openapi_extra=_ADMINS_ONLY
+    "/poll",
+    response={202: PollQueuedOut},
+    summary="Queue a poll of the mailboxes now (administrators)",
+    openapi_extra=_ADMINS_ONLY,
 )
 def mail_poll(request: AuthedRequest, payload: PollIn | None = None) -> Any:
-    results = mailbox_poll_now(by=request.auth, account_id=payload.account_id if payload else None)
-    return [{"account_id": r.account_id, "fetched": r.fetched, "stored": r.stored, "error": r.error} for r in results]
+    queued = mailbox_poll_now(by=request.auth, account_id=payload.account_id if payload else None)
+    return Status(202, {"task_id": queued.task_id, "account_ids": queued.account_ids})
+
+
+@router.post(
+    "/send",
+    response={201: MailSentOut, 200: MailSentOut},
+    summary="Write an e-mail to a customer you can see, with files (multipart); queued through the outbox",
+    openapi_extra={
+        "responses": {
+            200: {"description": "This idempotency key was used before: the mail it made."},
+            404: {"description": "No such customer, or not one you can see (`not_found`).", **_ERROR},
+            422: {"description": "A field is wrong; nothing was queued (`invalid`).", **_ERROR},
+        }
+    },
+)
+def mail_send(request: AuthedRequest, payload: Form[MailSendIn], files: File[list[UploadedFile]] = None) -> Any:  # type: ignore[assignment]
+    customer = selectors.customer_for_mail(user=request.auth, pk=payload.customer_id)
+    existed = OutboundMessage.objects.filter(idempotency_key=compose_key(payload.idempotency_key)).exists()
+    message = mail_compose_send(
+        by=request.auth,
+        customer=customer,
+        to=payload.to,
+        subject=payload.subject,
+        body=payload.body,
+        token=payload.idempotency_key,
+        files=files or [],
+        account_id=payload.account_id,
+        fill_fields=payload.fill_fields,
+        marketing=payload.marketing,
+    )
+    return Status(200 if existed else 201, message)

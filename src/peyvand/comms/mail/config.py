@@ -3,10 +3,12 @@ server is given, receives; its passwords live in the account's secrets, the rest
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from peyvand.comms.models import ChannelAccount
@@ -19,8 +21,16 @@ __all__ = [
     "UnknownSender",
     "attachment_limit_bytes",
     "mailbox_config",
+    "mailbox_warnings",
     "message_limit_bytes",
+    "outgoing_limit_bytes",
+    "tls_context",
 ]
+
+TLS_VERIFY_CHOICES = (
+    ("yes", gettext_noop("Yes (recommended)")),
+    ("no", gettext_noop("No: accept a self-signed certificate")),
+)
 
 SECURITY_CHOICES = (
     ("starttls", gettext_noop("STARTTLS")),
@@ -59,6 +69,16 @@ CONFIG_FIELDS: tuple[ConfigField, ...] = (
     ConfigField("host", gettext_noop("SMTP server")),
     ConfigField("port", gettext_noop("SMTP port"), default="587"),
     ConfigField("security", gettext_noop("SMTP security"), default="starttls", choices=SECURITY_CHOICES),
+    ConfigField(
+        "tls_verify",
+        gettext_noop("Check the servers' certificates"),
+        default="yes",
+        choices=TLS_VERIFY_CHOICES,
+        help=gettext_noop(
+            "Turn off only for an office mail server with a self-signed certificate on a network you trust: "
+            "anyone between us and the server could then read the mail and the passwords."
+        ),
+    ),
     ConfigField("username", gettext_noop("SMTP user name"), required=False),
     ConfigField("password", gettext_noop("SMTP password"), secret=True, required=False),
     ConfigField(
@@ -82,7 +102,13 @@ CONFIG_FIELDS: tuple[ConfigField, ...] = (
         required=False,
         help=gettext_noop("Empty: the SMTP password."),
     ),
-    ConfigField("imap_folder", gettext_noop("IMAP folder"), required=False, default="INBOX"),
+    ConfigField(
+        "imap_folder",
+        gettext_noop("IMAP folder"),
+        required=False,
+        default="INBOX",
+        help=gettext_noop("As the mail program shows it; a Persian name works too."),
+    ),
     ConfigField(
         "unknown_sender",
         gettext_noop("Mail from an unknown address"),
@@ -102,10 +128,22 @@ CONFIG_FIELDS: tuple[ConfigField, ...] = (
         help=gettext_noop("The routing rules choose the team of a ticket opened from a mail."),
     ),
     ConfigField(
+        "ticket_team",
+        gettext_noop("Team of new tickets (number)"),
+        required=False,
+        help=gettext_noop("Takes a ticket opened from a mail when no routing rule and no category places it."),
+    ),
+    ConfigField(
+        "lead_team",
+        gettext_noop("Team of new leads (number)"),
+        required=False,
+        help=gettext_noop("Empty: the owner's team."),
+    ),
+    ConfigField(
         "lead_owner",
         gettext_noop("Owner of new leads (user name)"),
         required=False,
-        help=gettext_noop("Empty: the first administrator."),
+        help=gettext_noop("Empty: nobody; the lead waits in its team's list for someone to take it."),
     ),
 )
 
@@ -139,6 +177,9 @@ class MailboxConfig:
     known_sender: str
     ticket_category: int | None
     lead_owner: str
+    tls_verify: bool = True
+    ticket_team: int | None = None
+    lead_team: int | None = None
 
     @property
     def receives(self) -> bool:
@@ -176,7 +217,37 @@ def mailbox_config(account: ChannelAccount) -> MailboxConfig:
         known_sender=_choice(config.get("known_sender"), KnownSender.CHOICES, KnownSender.TIMELINE),
         ticket_category=category or None,
         lead_owner=text("lead_owner"),
+        # Anything but an explicit "no" keeps checking: a typo never turns the check off.
+        tls_verify=str(config.get("tls_verify", "yes")).strip().lower() not in ("no", "false", "0", "off"),
+        ticket_team=_int(config.get("ticket_team"), 0) or None,
+        lead_team=_int(config.get("lead_team"), 0) or None,
     )
+
+
+def tls_context(config: MailboxConfig) -> ssl.SSLContext:
+    """The TLS context for the mailbox's SMTP and IMAP servers: the system's trusted authorities and the host
+    name checked, unless the mailbox's `tls_verify` is off (an office server's self-signed certificate): then
+    any certificate is taken, and the connection is still encrypted."""
+    context = ssl.create_default_context()
+    if not config.tls_verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def mailbox_warnings(config: MailboxConfig) -> list[str]:
+    """What an administrator should know about a mailbox's settings (translated), for its pages."""
+    warnings = []
+    if not config.tls_verify:
+        warnings.append(
+            _(
+                "The servers' certificates are not checked: a self-signed certificate is accepted, and so would be "
+                "a forged one. Use this only on a network you trust."
+            )
+        )
+    if "none" in (config.security, config.imap_security if config.receives else "starttls"):
+        warnings.append(_("A server of this mailbox is reached without encryption: passwords travel in clear text."))
+    return warnings
 
 
 def attachment_limit_bytes() -> int:
@@ -193,3 +264,9 @@ def message_limit_bytes() -> int:
 def timeout_seconds() -> float:
     """PEYVAND_MAIL_TIMEOUT_SECONDS (default 30): how long an SMTP or IMAP server may keep us waiting."""
     return float(getattr(settings, "PEYVAND_MAIL_TIMEOUT_SECONDS", 30))
+
+
+def outgoing_limit_bytes() -> int:
+    """PEYVAND_MAIL_OUTGOING_MB (default 20): the most the files of one outgoing mail may add up to (mail servers
+    commonly refuse mails past 25 MB, and base64 makes files a third larger)."""
+    return int(float(getattr(settings, "PEYVAND_MAIL_OUTGOING_MB", 20)) * 1024 * 1024)

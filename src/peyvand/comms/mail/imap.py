@@ -9,23 +9,33 @@ import email
 import imaplib
 import logging
 import re
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.policy import compat32
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peyvand.comms.mail.config import MailboxConfig, mailbox_config, message_limit_bytes, timeout_seconds
+from peyvand.comms.mail.config import (
+    MailboxConfig,
+    mailbox_config,
+    message_limit_bytes,
+    timeout_seconds,
+    tls_context,
+)
 from peyvand.comms.mail.models import MailboxPoll
 from peyvand.comms.mail.parsing import parse_headers
 from peyvand.comms.mail.receiving import mail_receive, mail_store
+from peyvand.comms.mail.utf7 import encode_folder
 from peyvand.comms.models import Channel, ChannelAccount
 
-__all__ = ["PollResult", "mailbox_poll", "mailboxes_to_poll"]
+__all__ = ["POLL_RUNNING", "PollResult", "mailbox_poll", "mailboxes_to_poll"]
+
+# What a poll that found the mailbox already being polled reports (and the page words).
+POLL_RUNNING = "already_running"
 
 logger = logging.getLogger("peyvand.mail")
 
@@ -58,19 +68,24 @@ def _batch_size() -> int:
 def _connect(config: MailboxConfig) -> imaplib.IMAP4:
     timeout = timeout_seconds()
     if config.imap_security == "ssl":
-        return imaplib.IMAP4_SSL(
-            config.imap_host, config.imap_port, ssl_context=ssl.create_default_context(), timeout=timeout
-        )
+        return imaplib.IMAP4_SSL(config.imap_host, config.imap_port, ssl_context=tls_context(config), timeout=timeout)
     client = imaplib.IMAP4(config.imap_host, config.imap_port, timeout=timeout)
     if config.imap_security == "starttls":
-        client.starttls(ssl_context=ssl.create_default_context())
+        try:
+            client.starttls(ssl_context=tls_context(config))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                client.shutdown()
+            raise
     return client
 
 
 def _quoted(folder: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_./-]+", folder):
-        return folder
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """The folder name as a SELECT argument: modified UTF-7 (a Persian name), quoted when it has to be."""
+    encoded = encode_folder(folder)
+    if re.fullmatch(r"[A-Za-z0-9_./&,+-]+", encoded):
+        return encoded
+    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _text(exc: BaseException) -> str:
@@ -127,27 +142,50 @@ def _fetch_and_store(client: imaplib.IMAP4, account: ChannelAccount, uid: str, r
     _ok(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"), "mark seen")
 
 
+def _stale_after() -> timedelta:
+    """A poll that started this long ago and never finished died with its worker: another may start."""
+    return timedelta(seconds=max(60.0, timeout_seconds() * 4 + 60))
+
+
+def _claim(account: ChannelAccount) -> MailboxPoll | None:
+    """Mark the mailbox as being polled, unless a poll of it is already running: one conditional UPDATE, so
+    of two workers (the schedule's and a "poll now") only one gets it, on SQLite and PostgreSQL alike."""
+    state, _created = MailboxPoll.objects.get_or_create(account=account)
+    now = timezone.now()
+    idle = Q(started_at__isnull=True) | Q(finished_at__gte=F("started_at")) | Q(started_at__lt=now - _stale_after())
+    taken = MailboxPoll.objects.filter(idle, pk=state.pk).update(started_at=now, updated_at=now)
+    if not taken:
+        return None
+    state.started_at = now
+    return state
+
+
 def mailbox_poll(account: ChannelAccount) -> PollResult:
     """Fetch and store the mailbox's unseen mails (up to PEYVAND_MAIL_POLL_BATCH). Never raises for a server
     that is down or a mail that will not store: the result and the mailbox's poll record say what went wrong,
-    and a mail not stored stays unseen for the next poll."""
+    and a mail not stored stays unseen for the next poll. A mailbox already being polled is left to that
+    poll (the result's error says so)."""
     config = mailbox_config(account)
     result = PollResult(account_id=account.pk)
-    state, _created = MailboxPoll.objects.get_or_create(account=account)
-    state.started_at = timezone.now()
-    state.save(update_fields=["started_at", "updated_at"])
-    if not config.receives:
-        result.errors.append("no_imap_server")
-    else:
-        _poll(account, config, result)
-    MailboxPoll.objects.filter(pk=state.pk).update(
-        finished_at=timezone.now(),
-        fetched=result.fetched,
-        stored=result.stored,
-        error=result.error,
-        total_stored=F("total_stored") + result.stored,
-        updated_at=timezone.now(),
-    )
+    state = _claim(account)
+    if state is None:
+        result.errors.append(POLL_RUNNING)
+        return result
+    try:
+        if not config.receives:
+            result.errors.append("no_imap_server")
+        else:
+            _poll(account, config, result)
+    finally:
+        # Finished even when the poll raised: the next one must not wait for the lock to go stale.
+        MailboxPoll.objects.filter(pk=state.pk).update(
+            finished_at=timezone.now(),
+            fetched=result.fetched,
+            stored=result.stored,
+            error=result.error,
+            total_stored=F("total_stored") + result.stored,
+            updated_at=timezone.now(),
+        )
     return result
 
 

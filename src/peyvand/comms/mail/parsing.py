@@ -76,6 +76,10 @@ class ParsedMail:
     defects: list[str] = field(default_factory=list)
     # The mail's size when it was too large to fetch whole (only its headers were read); 0 otherwise.
     too_large: int = 0
+    # A delivery report's first recipient: its action ("failed", "delayed", …) and status ("5.1.1": the
+    # address does not exist); "" for any other mail.
+    delivery_action: str = ""
+    delivery_status: str = ""
 
 
 def clean(text: str) -> str:
@@ -195,7 +199,8 @@ def _html_to_text(markup: str) -> str:
 
 
 def _automatic(message: Message, sender: str) -> str:
-    auto_submitted = header_text(message, "Auto-Submitted").lower()
+    # "auto-replied; owner-email=…", "No (a person wrote it)": the keyword is what counts (RFC 3834 §5).
+    auto_submitted = re.split(r"[\s;(]", header_text(message, "Auto-Submitted").strip().lower(), maxsplit=1)[0]
     if auto_submitted and auto_submitted != "no":
         return "auto_submitted"
     if message.get("X-Autoreply") or message.get("X-Autorespond"):
@@ -268,9 +273,13 @@ def parse_mail(raw: bytes, *, attachment_limit: int) -> ParsedMail:
     for index, part in enumerate(message.walk()):
         if part.is_multipart():
             continue
+        # A delivery report's per-recipient block (RFC 3464): "Action: failed" with its "Status: 5.x.y".
+        if not parsed.delivery_action and part.get("Action") and part.get("Final-Recipient"):
+            parsed.delivery_action = str(part.get("Action", "")).strip().lower()[:20]
+            parsed.delivery_status = str(part.get("Status", "")).strip()[:20]
         content_type = part.get_content_type()
         if content_type in ("message/delivery-status", "message/disposition-notification"):
-            parsed.auto = parsed.auto or "delivery_report"
+            parsed.auto = "delivery_report"
         name = _filename(part)
         disposition = (part.get_content_disposition() or "").lower()
         is_text = content_type in ("text/plain", "text/html") and not name and disposition != "attachment"
@@ -289,6 +298,9 @@ def parse_mail(raw: bytes, *, attachment_limit: int) -> ParsedMail:
             )
         else:
             parsed.attachments.append(ParsedAttachment(name=name, content_type=content_type, size=len(data), data=data))
+    if parsed.delivery_action:
+        # What it is matters more than its Auto-Submitted header (Postfix's reports carry one): a report.
+        parsed.auto = "delivery_report"
     parsed.html = "\n".join(htmls).strip()
     parsed.text = "\n\n".join(t.strip() for t in texts if t.strip()) or _html_to_text(parsed.html)
     return parsed
@@ -303,6 +315,8 @@ def summary(parsed: ParsedMail) -> dict[str, Any]:
         "defects": parsed.defects,
         **({"automatic": parsed.auto} if parsed.auto else {}),
         **({"too_large": parsed.too_large} if parsed.too_large else {}),
+        **({"delivery_action": parsed.delivery_action} if parsed.delivery_action else {}),
+        **({"delivery_status": parsed.delivery_status} if parsed.delivery_status else {}),
         **(
             {"refused_attachments": [{"name": a.name, "size": a.size, "reason": a.refused} for a in refused]}
             if (refused := [a for a in parsed.attachments if a.refused])

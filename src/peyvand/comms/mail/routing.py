@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import logging
 import re
+from email.utils import parseaddr
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from peyvand.accounts.models import Role, User
+from peyvand.accounts.models import Team, User
 from peyvand.comms.mail.config import KnownSender, MailboxConfig, UnknownSender
 from peyvand.comms.mail.parsing import ParsedMail
 from peyvand.comms.mail.sending import outbound_for_message_ids
-from peyvand.comms.models import InboundMessage, InboundStatus, MessageStatus, OutboundMessage
+from peyvand.comms.models import Channel, InboundMessage, InboundStatus, MessageStatus, OutboundMessage
 from peyvand.core.text import normalize_digits
 from peyvand.customers.models import Customer, CustomerEmail, Direction, InteractionChannel
 from peyvand.customers.services.timeline import interaction_create
@@ -136,12 +137,18 @@ def _timeline(inbound: InboundMessage, customer: Customer, parsed: ParsedMail, r
     )
 
 
-def _lead_owner(config: MailboxConfig) -> User | None:
-    if config.lead_owner:
-        owner = User.objects.filter(username=config.lead_owner, is_active=True).first()
-        if owner is not None:
-            return owner
-    return User.objects.filter(is_active=True, role=Role.ADMIN).order_by("id").first()
+def _user(username: str) -> User | None:
+    return User.objects.filter(username=username, is_active=True).first() if username else None
+
+
+def _team(pk: int | None, inbound: InboundMessage, what: str) -> Team | None:
+    """The team the mailbox names, or None (logged) when it names one that is gone: the mail matters more."""
+    if pk is None:
+        return None
+    team = Team.objects.filter(pk=pk).first()
+    if team is None:
+        logger.warning("Mailbox %s names team %s for its %s, which does not exist", inbound.account_id, pk, what)
+    return team
 
 
 def _new_ticket(
@@ -157,15 +164,16 @@ def _new_ticket(
         data["contact_name"] = parsed.sender_name[:100] or parsed.sender
     if config.ticket_category:
         data["category_id"] = config.ticket_category
+    team = _team(config.ticket_team, inbound, "tickets")
     try:
-        ticket = ticket_create(by=None, data=data, channel=TicketChannel.EMAIL)
+        ticket = ticket_create(by=None, data=data, channel=TicketChannel.EMAIL, channel_team=team)
     except Exception as exc:
         if "category_id" not in data:
             raise
         # The mailbox names a category that is gone or asks for details a mail cannot give: the mail matters more.
         logger.warning("Mailbox %s: opening the ticket in category %s failed: %s", inbound.account_id, data, exc)
         data.pop("category_id")
-        ticket = ticket_create(by=None, data=data, channel=TicketChannel.EMAIL)
+        ticket = ticket_create(by=None, data=data, channel=TicketChannel.EMAIL, channel_team=team)
     files = _files(inbound)
     if files:
         ticket_customer_message(
@@ -178,13 +186,20 @@ def _new_ticket(
     return ticket
 
 
-def _new_lead(parsed: ParsedMail, config: MailboxConfig) -> Any:
+def _new_lead(parsed: ParsedMail, config: MailboxConfig, inbound: InboundMessage) -> Any:
+    """A lead nobody made: the mailbox's settings give its team and owner (an owner without a team given brings
+    their own team); with neither it waits, unowned, for a manager to hand it out."""
     from peyvand.sales.models import LeadSource
-    from peyvand.sales.services.leads import lead_create
+    from peyvand.sales.services.leads import lead_create_from_channel
 
-    owner = _lead_owner(config)
-    if owner is None:
-        raise ValueError("no_lead_owner")
+    owner = _user(config.lead_owner)
+    if config.lead_owner and owner is None:
+        logger.warning(
+            "Mailbox %s names lead owner %r, who is not an active user", inbound.account_id, config.lead_owner
+        )
+    team = _team(config.lead_team, inbound, "leads")
+    if team is None and owner is not None:
+        team = owner.team
     first, _space, last = parsed.sender_name.partition(" ")
     data = {
         "first_name": first[:100],
@@ -192,21 +207,37 @@ def _new_lead(parsed: ParsedMail, config: MailboxConfig) -> Any:
         "email": parsed.sender,
         "source_detail": _("E-mail: %(subject)s") % {"subject": _subject(parsed)},
         "interest": _text(parsed, 10_000),
-        "owner_id": owner.pk,
-        "team_id": owner.team_id,
     }
-    return lead_create(by=owner, data=data, source=LeadSource.OTHER)
+    return lead_create_from_channel(data=data, source=LeadSource.EMAIL, team=team, owner=owner)
 
 
 def _bounce(parsed: ParsedMail, raw: dict[str, Any]) -> None:
-    """A delivery report about a mail we sent marks it failed, with the report's subject as the reason."""
+    """A delivery report about a mail we sent marks it failed, with the report's subject as the reason; a
+    permanent failure (status 5.x.x: no such address) also puts the address on the suppression list, so that
+    nothing more is sent to an address that does not exist."""
     outbound = outbound_for_message_ids([*parsed.in_reply_to, *parsed.references])
     if outbound is None or parsed.auto not in ("delivery_report", "mailer_daemon"):
         return
     raw["bounce_of"] = outbound.pk
+    if parsed.delivery_action in ("delayed", "delivered", "relayed", "expanded"):
+        # "Still trying" or "delivered": the mail has not failed.
+        return
     OutboundMessage.objects.filter(pk=outbound.pk, status__in=[MessageStatus.SENT, MessageStatus.DELIVERED]).update(
         status=MessageStatus.FAILED, error=f"bounced: {parsed.subject}"[:500]
     )
+    if parsed.delivery_action == "failed" and parsed.delivery_status.startswith("5."):
+        from peyvand.comms.models import SuppressionReason
+        from peyvand.comms.suppression import suppress_address
+
+        address = parseaddr(outbound.to)[1]
+        if address:
+            suppress_address(
+                channel=Channel.EMAIL,
+                address=address,
+                reason=SuppressionReason.HARD_BOUNCE,
+                source=f"bounce {parsed.delivery_status} of outbox message {outbound.pk}"[:200],
+            )
+            raw["suppressed"] = address
 
 
 def route_mail(*, inbound: InboundMessage, parsed: ParsedMail, config: MailboxConfig) -> None:
@@ -255,7 +286,7 @@ def route_mail(*, inbound: InboundMessage, parsed: ParsedMail, config: MailboxCo
         raw["ticket"] = ticket.number
         inbound.status = InboundStatus.PROCESSED
     elif config.unknown_sender == UnknownSender.LEAD and parsed.sender:
-        lead = _new_lead(parsed, config)
+        lead = _new_lead(parsed, config, inbound)
         inbound.related = lead
         raw["lead"] = lead.pk
         inbound.status = InboundStatus.PROCESSED

@@ -1,4 +1,5 @@
-"""API shapes of e-mail: incoming mails (what they became, their files) and a poll's outcome."""
+"""API shapes of e-mail: incoming mails (what they became, their files), a queued poll, and a mail written to a
+customer."""
 
 from __future__ import annotations
 
@@ -81,8 +82,48 @@ class PollIn(Strict):
     account_id: Id | None = Field(None, description="one mailbox; default: every mailbox with an IMAP server")
 
 
-class PollOut(Schema):
-    account_id: int
-    fetched: int
-    stored: int = Field(description="new records (a mail already stored is fetched but not stored again)")
+class PollQueuedOut(Schema):
+    task_id: str = Field(description="the queued poll's task; empty when no mailbox has an IMAP server")
+    account_ids: list[int] = Field(description="the mailboxes it polls; each one's outcome shows on its page")
+
+
+class MailSendIn(Strict):
+    customer_id: Id
+    to: str = Field(max_length=254, description="one of the customer's e-mail addresses")
+    subject: str = Field(max_length=255)
+    body: str = Field(max_length=100_000, description="plain text; the HTML version is made from it")
+    idempotency_key: str = Field(
+        min_length=16,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="yours, one per mail: the same key again returns the first mail, never a second",
+    )
+    account_id: Id | None = Field(None, description="the mailbox it goes out by; default: the default mailbox")
+    fill_fields: bool = Field(False, description="fill {first_name}, {name}, {today} … from the customer")
+    marketing: bool = Field(False, description="marketing: needs the customer's consent, waits for quiet hours")
+
+
+class OutgoingAttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str = Field(description="where to download it (needs the same access as the outbox message)")
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        return f"/api/v1/comms/mail/outgoing/{obj.message_id}/attachments/{obj.pk}"
+
+
+class MailSentOut(Schema):
+    id: int = Field(description="the outbox message (GET /api/v1/comms/outbox/{id})")
+    status: str
+    to: str
+    subject: str
+    idempotency_key: str
     error: str
+    attachments: list[OutgoingAttachmentOut]
+
+    @staticmethod
+    def resolve_attachments(obj: Any) -> list[Any]:
+        return list(obj.mail_attachments.order_by("id"))

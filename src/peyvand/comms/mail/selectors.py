@@ -9,19 +9,22 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from peyvand.accounts.models import Role, User
-from peyvand.comms.mail.config import mailbox_config
-from peyvand.comms.mail.models import MailboxPoll
+from peyvand.comms.mail.config import mailbox_config, mailbox_warnings
+from peyvand.comms.mail.models import MailboxPoll, OutgoingAttachment
 from peyvand.comms.models import Channel, ChannelAccount, InboundAttachment, InboundMessage, InboundStatus
 from peyvand.core.pagination import Page, paginate
+from peyvand.customers.models import Customer
 from peyvand.customers.selectors import customers_visible_to
 
 __all__ = [
     "MailboxRow",
+    "customer_for_mail",
     "inbound_mail_get",
     "inbound_mail_list",
     "inbound_mail_visible_to",
     "mail_attachment_get",
     "mailbox_rows",
+    "outgoing_attachment_get",
 ]
 
 ORDER = ("-received_at", "-id")
@@ -72,6 +75,21 @@ def inbound_mail_list(
     return paginate(mails, order=ORDER, cursor=cursor, limit=max(1, min(limit, 200)))
 
 
+def customer_for_mail(*, user: User, pk: int) -> Customer:
+    """A customer the user may write to (one they can see, not deleted), or Customer.DoesNotExist."""
+    return customers_visible_to(user).filter(deleted_at__isnull=True).get(pk=pk)
+
+
+def outgoing_attachment_get(*, user: User, message_id: int, attachment_id: int) -> OutgoingAttachment:
+    """A file of an outgoing mail the user may see in the outbox, or OutgoingAttachment.DoesNotExist (whether
+    it is missing or not theirs)."""
+    from peyvand.comms.settings_selectors import messages_visible_to
+
+    if not messages_visible_to(user).filter(pk=message_id, channel=Channel.EMAIL).exists():
+        raise OutgoingAttachment.DoesNotExist
+    return OutgoingAttachment.objects.get(message_id=message_id, pk=attachment_id)
+
+
 def mail_attachment_get(*, user: User, message_id: int, attachment_id: int) -> InboundAttachment:
     """A file of a mail the user may see, or InboundAttachment.DoesNotExist."""
     mail = inbound_mail_get(user=user, pk=message_id)
@@ -84,6 +102,14 @@ class MailboxRow:
     receives: bool
     address: str
     poll: MailboxPoll | None
+    warnings: tuple[str, ...] = ()
+    folder: str = ""
+
+    @property
+    def running(self) -> bool:
+        """A poll has started and not yet finished."""
+        poll = self.poll
+        return bool(poll and poll.started_at and (poll.finished_at is None or poll.finished_at < poll.started_at))
 
 
 def mailbox_rows() -> list[MailboxRow]:
@@ -92,5 +118,14 @@ def mailbox_rows() -> list[MailboxRow]:
     rows = []
     for account in ChannelAccount.objects.filter(channel=Channel.EMAIL).order_by("name", "id"):
         config = mailbox_config(account)
-        rows.append(MailboxRow(account, config.receives, config.from_address, polls.get(account.pk)))
+        rows.append(
+            MailboxRow(
+                account,
+                config.receives,
+                config.from_address,
+                polls.get(account.pk),
+                tuple(mailbox_warnings(config)),
+                config.imap_folder if config.receives else "",
+            )
+        )
     return rows

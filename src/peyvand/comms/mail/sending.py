@@ -3,15 +3,20 @@
 Each mail's Message-ID is made from its outbox row and a keyed hash of its idempotency key, so the same message
 sent again after a crash carries the same Message-ID (mail clients and servers recognise the repeat), and a
 customer's reply (In-Reply-To, References) leads back to the message, and the ticket, it answers.
+
+Mail nobody wrote by hand (a ticket notice, a template) says so (Auto-Submitted, RFC 3834), so that
+autoresponders do not answer it and two systems never answer each other for ever; marketing carries
+Precedence: bulk and List-Unsubscribe (RFC 2369/8058).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import mimetypes
 import re
 import smtplib
-import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -23,14 +28,27 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from peyvand.comms.mail.config import CONFIG_FIELDS, MailboxConfig, mailbox_config, timeout_seconds
+from peyvand.comms.mail.config import CONFIG_FIELDS, MailboxConfig, mailbox_config, timeout_seconds, tls_context
 from peyvand.comms.models import Channel, OutboundMessage
 from peyvand.comms.providers import PermanentError, SendResult, TemporaryError
 
 if TYPE_CHECKING:
     from peyvand.comms.models import ChannelAccount
 
-__all__ = ["SmtpProvider", "build_email", "message_id_for", "outbound_for_message_ids"]
+__all__ = [
+    "AUTO_REPLY_TEMPLATES",
+    "SmtpProvider",
+    "auto_submitted",
+    "build_email",
+    "message_id_for",
+    "outbound_for_message_ids",
+]
+
+logger = logging.getLogger("peyvand.mail")
+
+# Notices sent because a mail came in (the customer wrote, we confirm receipt): automatic replies in RFC 3834's
+# sense; any other automatic mail is "auto-generated".
+AUTO_REPLY_TEMPLATES = frozenset({"ticket_received"})
 
 # <peyvand.{outbox id}.{keyed hash}@domain>: the id finds the row, the hash proves we wrote it.
 MESSAGE_ID = re.compile(r"peyvand\.(\d{1,18})\.([0-9a-f]{24})@", re.IGNORECASE)
@@ -76,9 +94,53 @@ def _recipient(to: str) -> tuple[str, str]:
     return name.strip(), address
 
 
+def auto_submitted(message: OutboundMessage) -> str:
+    """The Auto-Submitted value of `message` (RFC 3834): "auto-replied" for a notice answering a mail that came
+    in, "auto-generated" for other mail nobody wrote by hand (no author, or a named template), "" for a
+    person's own mail."""
+    if message.template in AUTO_REPLY_TEMPLATES:
+        return "auto-replied"
+    if message.created_by_id is None or message.template:
+        return "auto-generated"
+    return ""
+
+
+def _unsubscribe_headers(message: OutboundMessage) -> dict[str, str]:
+    """List-Unsubscribe (and -Post) for `message`, from the suppression list's own links."""
+    from peyvand.comms.suppression import list_unsubscribe_headers
+
+    try:
+        return dict(list_unsubscribe_headers(message) or {})
+    except Exception:
+        # A mail without the header is still a mail worth sending; the fault is logged for its owner.
+        logger.exception("List-Unsubscribe of outbox message %s", message.pk)
+        return {}
+
+
+def _attach(mail: EmailMessage, message: OutboundMessage) -> None:
+    """The message's files (comms.mail.OutgoingAttachment), with their types and names as given; a Persian name
+    is written as RFC 2231 says (filename*=utf-8''…), which every mail program reads."""
+    from peyvand.comms.mail.models import OutgoingAttachment
+
+    for row in OutgoingAttachment.objects.filter(message_id=message.pk).order_by("id"):
+        kind = row.content_type or mimetypes.guess_type(row.name)[0] or "application/octet-stream"
+        maintype, _slash, subtype = kind.partition("/")
+        if not subtype or "\n" in kind or "\r" in kind:
+            maintype, subtype = "application", "octet-stream"
+        try:
+            with row.file.open("rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            # Storage not mounted yet, or a file removed by hand: worth another try, never a mail without it.
+            raise TemporaryError(f"attachment_missing: {row.name}: {exc}"[:480]) from None
+        # Bytes whatever the type (text too, in base64): the file arrives exactly as it was given.
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=row.name)
+
+
 def build_email(message: OutboundMessage, config: MailboxConfig) -> EmailMessage:
-    """The MIME message: plain text, with the HTML as an alternative when there is one. Persian subjects and
-    names are encoded (RFC 2047) by the email package's default policy."""
+    """The MIME message: plain text, with the HTML as an alternative when there is one, and the files after
+    them (multipart/mixed). Persian subjects and names are encoded (RFC 2047) by the email package's default
+    policy."""
     name, address = _recipient(message.to)
     mail = EmailMessage()
     from_user, _at, from_domain = config.from_address.partition("@")
@@ -88,9 +150,19 @@ def build_email(message: OutboundMessage, config: MailboxConfig) -> EmailMessage
     mail["Subject"] = (message.subject or "").replace("\r", " ").replace("\n", " ")
     mail["Date"] = format_datetime(timezone.now())
     mail["Message-ID"] = message_id_for(message, domain=_domain(config.from_address))
+    automatic = auto_submitted(message)
+    if automatic:
+        mail["Auto-Submitted"] = automatic
+        # What Exchange and older autoresponders look at instead.
+        mail["X-Auto-Response-Suppress"] = "All"
+    if not message.transactional:
+        mail["Precedence"] = "bulk"
+        for header, value in _unsubscribe_headers(message).items():
+            mail[header] = value
     mail.set_content(message.body or "", charset="utf-8")
     if message.html:
         mail.add_alternative(message.html, subtype="html", charset="utf-8")
+    _attach(mail, message)
     return mail
 
 
@@ -121,13 +193,13 @@ class SmtpProvider:
         config, timeout = self.config, timeout_seconds()
         if config.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                config.host, config.port, timeout=timeout, context=ssl.create_default_context()
+                config.host, config.port, timeout=timeout, context=tls_context(config)
             )
         else:
             smtp = smtplib.SMTP(config.host, config.port, timeout=timeout)
         try:
             if config.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=tls_context(config))
             if config.username:
                 smtp.login(config.username, config.password)
         except BaseException:

@@ -21,7 +21,7 @@ from peyvand.comms.mail.services import mailbox_poll_now, require_mail_admin
 from peyvand.comms.models import ChannelAccount, InboundAttachment, InboundMessage, InboundStatus
 from peyvand.core.downloads import stored_file_download
 from peyvand.core.http import current_user, list_page, query_int
-from peyvand.core.text import is_persian, to_persian_digits
+from peyvand.core.text import is_persian
 
 STATUS_BADGES: dict[str, str] = {
     InboundStatus.PROCESSED: "text-bg-success",
@@ -124,26 +124,21 @@ def mailboxes(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mailbox_poll(request: HttpRequest) -> HttpResponse:
+    """Queues the poll for the workers and says so; the mailbox page shows its outcome once it has run."""
     user = current_user(request)
     require_mail_admin(user)
     try:
-        results = mailbox_poll_now(by=user, account_id=query_int(request.POST, "account"))
+        queued = mailbox_poll_now(by=user, account_id=query_int(request.POST, "account"))
     except ValidationError:
         messages.error(request, _("No such mailbox."))
         return redirect("comms:mail:mailboxes")
-    names = dict(ChannelAccount.objects.filter(pk__in=[r.account_id for r in results]).values_list("pk", "name"))
-    number = to_persian_digits if is_persian() else str
-    for result in results:
-        values = {
-            "name": names.get(result.account_id, result.account_id),
-            "fetched": number(result.fetched),
-            "stored": number(result.stored),
-            "error": result.error,
-        }
-        if result.error:
-            messages.warning(request, _("%(name)s: %(fetched)s fetched, %(stored)s new; error: %(error)s") % values)
-        else:
-            messages.success(request, _("%(name)s: %(fetched)s fetched, %(stored)s new.") % values)
-    if not results:
+    if not queued.account_ids:
         messages.info(request, _("No mailbox has an IMAP server to poll."))
+        return redirect("comms:mail:mailboxes")
+    names = ChannelAccount.objects.filter(pk__in=queued.account_ids).order_by("name").values_list("name", flat=True)
+    messages.success(
+        request,
+        _("Poll queued for %(names)s: new mails appear once a worker has fetched them; reload this page to see.")
+        % {"names": "، ".join(names) if is_persian() else ", ".join(names)},
+    )
     return redirect("comms:mail:mailboxes")

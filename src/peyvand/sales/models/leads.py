@@ -17,6 +17,7 @@ class LeadSource(models.TextChoices):
     API = "api", _("API")
     MANUAL = "manual", _("Entered by hand")
     PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("E-mail")
     REFERRAL = "referral", _("Referral")
     CAMPAIGN = "campaign", _("Campaign")
     EXHIBITION = "exhibition", _("Exhibition")
