@@ -252,6 +252,11 @@ PEYVAND_TICKET_ATTACHMENT_MB = env_int("PEYVAND_TICKET_ATTACHMENT_MB", 20, minim
 PEYVAND_SATISFACTION_DAYS = env_int("PEYVAND_SATISFACTION_DAYS", 7, minimum=1)
 PEYVAND_NO_REPLY_CHECK_SECONDS = env_int("PEYVAND_NO_REPLY_CHECK_SECONDS", 300, minimum=0)
 PEYVAND_SMS_BACKEND = env_str("PEYVAND_SMS_BACKEND", "console")
+# Asking SMS gateways how their messages fared, for accounts without a delivery webhook.
+PEYVAND_SMS_STATUS_POLL_SECONDS = env_int("PEYVAND_SMS_STATUS_POLL_SECONDS", 60, minimum=0)
+PEYVAND_SMS_STATUS_HOURS = env_int("PEYVAND_SMS_STATUS_HOURS", 72, minimum=1)
+PEYVAND_SMS_STATUS_MINUTES = env_int("PEYVAND_SMS_STATUS_MINUTES", 15, minimum=1)
+PEYVAND_SMS_STATUS_PER_RUN = env_int("PEYVAND_SMS_STATUS_PER_RUN", 2000, minimum=1)
 PEYVAND_TICKET_HANDLING_MINUTES = env_int("PEYVAND_TICKET_HANDLING_MINUTES", 12, minimum=1)
 # Channels (docs/channels.md, docs/install.md): the outbox's sending, quiet hours for marketing, mailbox polling,
 # telephony, live chat, web forms and messenger bots.
@@ -267,6 +272,7 @@ PEYVAND_MAIL_POLL_SECONDS = env_int("PEYVAND_MAIL_POLL_SECONDS", 60, minimum=0)
 PEYVAND_MAIL_POLL_BATCH = env_int("PEYVAND_MAIL_POLL_BATCH", 200, minimum=1)
 PEYVAND_MAIL_ATTACHMENT_MB = env_int("PEYVAND_MAIL_ATTACHMENT_MB", 25, minimum=1)
 PEYVAND_MAIL_MESSAGE_MB = env_int("PEYVAND_MAIL_MESSAGE_MB", 50, minimum=1)
+PEYVAND_MAIL_OUTGOING_MB = env_int("PEYVAND_MAIL_OUTGOING_MB", 20, minimum=1)
 PEYVAND_MAIL_TIMEOUT_SECONDS = env_int("PEYVAND_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
 PEYVAND_TELEPHONY_WEB_URL = env_str("PEYVAND_TELEPHONY_WEB_URL", "").rstrip("/")
 PEYVAND_TELEPHONY_STALE_HOURS = env_int("PEYVAND_TELEPHONY_STALE_HOURS", 4, minimum=1)

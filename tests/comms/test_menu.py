@@ -35,7 +35,8 @@ def test_an_agent_gets_the_channel_pages_but_not_their_settings(agent_a):
 
 def test_a_manager_sees_the_settings_but_not_the_admin_only_pages(manager_a):
     html = page(manager_a, "/comms/settings/")
-    assert 'href="/comms/forms/"' in html
+    for url in ("/comms/forms/", "/comms/chat/replies/", "/comms/settings/suppressions/"):
+        assert f'href="{url}"' in html
     assert 'href="/comms/chat/widgets/"' not in html and 'href="/comms/telephony/extensions/"' not in html
     assert current(html) == ["/comms/settings/"]
 
@@ -46,3 +47,5 @@ def test_an_admin_sees_every_channel_page_and_the_current_one_marked(admin):
         assert f'href="{url}"' in html
     assert current(html) == ["/comms/mail/mailboxes/"]
     assert current(page(admin, "/comms/outbox/")) == ["/comms/outbox/"]
+    assert current(page(admin, "/comms/settings/suppressions/")) == ["/comms/settings/suppressions/"]
+    assert current(page(admin, "/comms/chat/replies/")) == ["/comms/chat/replies/"]

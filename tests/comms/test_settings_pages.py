@@ -482,3 +482,43 @@ def test_checking_an_asterisk_account_logs_in_to_its_ami_and_says_whether_it_ans
 def test_only_an_admin_may_check_a_pbx(manager_a):
     account = make_account(channel="call", provider="testpbx")
     assert browser(manager_a).post(f"/comms/settings/{account.pk}/check/").status_code == 403
+
+
+# --- what an account's page warns of and links to ----------------------------------------------------------
+
+
+def test_a_mailbox_that_accepts_any_certificate_is_flagged_on_its_page(admin):
+    mailbox = make_account(
+        channel="email",
+        provider="smtp",
+        config={"host": "mail.example.ir", "port": "587", "security": "starttls", "tls_verify": "0"},
+        secrets={"password": "x"},
+    )
+    html = browser(admin).get(f"/comms/settings/{mailbox.pk}/").content.decode()
+    assert "pv-account-warning" in html and "a self-signed certificate is accepted" in html
+    mailbox.config["tls_verify"] = "1"
+    mailbox.save()
+    assert "pv-account-warning" not in browser(admin).get(f"/comms/settings/{mailbox.pk}/").content.decode()
+
+
+def test_a_bots_page_links_to_its_webhook_for_administrators_only(admin, manager_a):
+    bot = make_account(channel="messenger", provider="telegram", config={"base_url": "http://127.0.0.1:9"})
+    webhook = f"/comms/bots/accounts/{bot.pk}/webhook/"
+    assert webhook in browser(admin).get(f"/comms/settings/{bot.pk}/").content.decode()
+    assert webhook not in browser(manager_a).get(f"/comms/settings/{bot.pk}/").content.decode()
+
+
+def test_the_outbox_message_page_lists_the_files_sent_with_a_mail(admin, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from peyvand.comms.mail.compose import attach_files
+    from peyvand.comms.outbox import enqueue_message
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    message = enqueue_message(
+        channel=Channel.EMAIL, to="sara@example.com", subject="پیش‌فاکتور", body="پیوست", idempotency_key="files-1"
+    )
+    attach_files(message=message, files=[SimpleUploadedFile("quote.pdf", b"%PDF-1.4 test", "application/pdf")])
+    [file] = message.mail_attachments.all()
+    html = browser(admin).get(f"/comms/outbox/{message.pk}/").content.decode()
+    assert f"/comms/mail/outgoing/{message.pk}/files/{file.pk}/" in html and "quote.pdf" in html

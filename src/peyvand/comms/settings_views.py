@@ -88,6 +88,16 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "comms/account_form.html", context, status=status)
 
 
+def _account_warnings(account: ChannelAccount) -> list[str]:
+    """What an administrator should know about how the account reaches its servers (a mailbox that accepts any
+    certificate, or sends passwords in clear text)."""
+    if account.channel != Channel.EMAIL:
+        return []
+    from peyvand.comms.mail.config import mailbox_config, mailbox_warnings
+
+    return mailbox_warnings(mailbox_config(account))
+
+
 def _detail_context(request: HttpRequest, account: ChannelAccount, **extra: Any) -> dict[str, Any]:
     user = current_user(request)
     info = services.provider_info(account.channel, account.provider)
@@ -114,6 +124,9 @@ def _detail_context(request: HttpRequest, account: ChannelAccount, **extra: Any)
             if can_send
             else []
         ),
+        "warnings": _account_warnings(account),
+        # A messenger bot's webhook (its state at the messenger, set or switched to polling) has its own page.
+        "bot_webhook": can_edit and account.channel == Channel.MESSENGER,
     }
     context.update(extra)
     return context

@@ -10,16 +10,19 @@ register = template.Library()
 # (namespace, start of the URL name) → menu entry; the first match wins, "" matches any name.
 _MENU_AREAS = (
     ("comms:chat", "widget", "chat_widgets"),
+    ("comms:chat", "canned", "canned_replies"),
     ("comms:chat", "", "chat"),
     ("comms:mail", "mailbox", "mailboxes"),
     ("comms:mail", "poll", "mailboxes"),
     ("comms:mail", "", "mail"),
     ("comms:telephony", "extension", "extensions"),
     ("comms:telephony", "", "calls"),
+    ("comms:bots", "webhook", "channel_settings"),
     ("comms:bots", "", "bots"),
     ("comms:sms", "", "sms"),
     ("comms:webforms", "", "webforms"),
     ("comms", "outbox", "outbox"),
+    ("comms", "suppression", "suppressions"),
     ("comms", "", "channel_settings"),
 )
 
