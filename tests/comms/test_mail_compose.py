@@ -177,7 +177,7 @@ def test_files_over_the_limit_are_refused_before_anything_is_queued(mailbox, cus
         f"/comms/mail/compose/?customer={customer.pk}", {**_form(mailbox, "c" * 32), "attachments": [big]}
     )
     assert response.status_code == 422
-    assert re.search(r"[۰-۹]+ MB", response.content.decode()), "the sizes in Persian digits"
+    assert re.search(r"[۰-۹]+ مگابایت", response.content.decode()), "the sizes in Persian digits"
 
 
 def test_an_address_that_is_not_the_customers_is_refused(mailbox, customer, agent_a):

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from comms.sms_stub import SmsGatewayStub
+from live_database import database_url_for_process, rows_in
 from peyvand.comms.models import Channel, ChannelAccount, MessageStatus, OutboundMessage
 from peyvand.comms.outbox import BulkRecipient, enqueue_bulk
 
@@ -24,21 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 COUNT = 10_000
 KILL_AT = 3_000
 CHUNK = 200  # Kavenegar's sendarray limit, and the worker's claim
-
-
-def _database_url(tmp_path: Path) -> str:
-    """The test database as a worker process can open it: PostgreSQL's test database itself; SQLite's in-memory
-    one copied to a file (the backup API copies it whole)."""
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-        return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-    path = tmp_path / "outbox.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    return f"sqlite:///{path}"
 
 
 def _worker(url: str, *args: str) -> subprocess.Popen[bytes]:
@@ -53,22 +37,10 @@ def _worker(url: str, *args: str) -> subprocess.Popen[bytes]:
 
 
 def _statuses(url: str) -> dict[str, int]:
-    if url.startswith("sqlite:///"):
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-            rows = db.execute("SELECT status, COUNT(*) FROM comms_outboundmessage GROUP BY status").fetchall()
-        return dict(rows)
-    from django.db.models import Count
-
-    return {r["status"]: r["n"] for r in OutboundMessage.objects.values("status").annotate(n=Count("id"))}
-
-
-def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
-    if url.startswith("sqlite:///"):
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-            return db.execute(sql).fetchall()
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchall()
+    return {
+        str(status): int(str(n))
+        for status, n in rows_in(url, "SELECT status, COUNT(*) FROM comms_outboundmessage GROUP BY status")
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -90,7 +62,7 @@ def test_every_message_is_sent_exactly_once_when_the_worker_is_killed_mid_send(t
         result = enqueue_bulk(channel=Channel.SMS, recipients=recipients, body="{name}، جشنواره آغاز شد", batch="fault")
         assert result.queued == COUNT
         key_of = dict(OutboundMessage.objects.values_list("pk", "idempotency_key"))
-        url = _database_url(tmp_path)
+        url = database_url_for_process(tmp_path)
 
         # The gateway accepts the request that brings it to KILL_AT messages and holds its answer: the worker is
         # killed right there, between the gateway taking 200 messages and the worker recording them.
@@ -130,7 +102,9 @@ def test_every_message_is_sent_exactly_once_when_the_worker_is_killed_mid_send(t
         # Not even a second send request: the in-doubt messages were looked up, not sent again.
         assert set(stub.send_requests_per_localid.values()) == {1}
         unfinished = list(
-            _rows(url, "SELECT id, status, attempts, in_doubt, error FROM comms_outboundmessage WHERE status != 'sent'")
+            rows_in(
+                url, "SELECT id, status, attempts, in_doubt, error FROM comms_outboundmessage WHERE status != 'sent'"
+            )
         )
         assert _statuses(url) == {MessageStatus.SENT: COUNT}, unfinished[:5]
     finally:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from django.conf import settings
 
 from e2e.test_browser import CHROMIUM, RESULTS, opened_page
+from live_database import database_url_for_process
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,22 +34,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _database_url(tmp_path: Path) -> str:
-    """The test database as the server process can open it: PostgreSQL's test database as it is; SQLite's
-    in-memory one copied to a file (the rows the test made are committed: transactional_db)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    connection.ensure_connection()
-    target = tmp_path / "e2e.sqlite3"
-    with sqlite3.connect(target) as copy:
-        connection.connection.backup(copy)
-    copy.close()
-    return f"sqlite:///{target}"
-
-
 @pytest.fixture
 def asgi_server(tmp_path) -> Iterator:
     """start() → the base URL of daphne serving peyvand.asgi on the test database; stopped after the test."""
@@ -57,7 +41,8 @@ def asgi_server(tmp_path) -> Iterator:
 
     def start() -> str:
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": _database_url(tmp_path), "DJANGO_SETTINGS_MODULE": "peyvand.settings"}
+        url = database_url_for_process(tmp_path)
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "peyvand.settings"}
         log = (tmp_path / "daphne.log").open("wb")
         process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
             [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "peyvand.asgi:application"],

@@ -1,7 +1,7 @@
 """Live chat in real browsers over a real ASGI server: a plain page on another origin (a local http.server)
 carries the widget's one script tag; the visitor writes; an agent logged into the console sees it and answers,
 typing and then picking from the canned answers; the visitor's page shows the answers. The CRM runs as daphne in a
-subprocess on a migrated SQLite file, since the sockets need an ASGI server (pytest-django's live server speaks
+subprocess on the test database, since the sockets need an ASGI server (pytest-django's live server speaks
 WSGI only)."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from e2e.test_browser import CHROMIUM, PASSWORD, RESULTS
+from live_database import database_url_for_process, rows_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -89,25 +89,22 @@ def _wait_for(url: str, *, seconds: float) -> None:
 
 
 @pytest.fixture
-def crm(tmp_path) -> Iterator[dict[str, object]]:
-    """Daphne serving Peyvand on a fresh SQLite file, with an agent and a widget allowing the host page's origin."""
+def crm(tmp_path, transactional_db) -> Iterator[dict[str, object]]:
+    """Daphne serving Peyvand on the test database (as a process can open it), with an agent and a widget
+    allowing the host page's origin."""
     crm_port, site_port = _free_port(), _free_port()
-    database = tmp_path / "crm.sqlite3"
+    database_url = database_url_for_process(tmp_path)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "peyvand.settings",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url,
         "PEYVAND_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PEYVAND_TASKS": "immediate",
         "PEYVAND_DEBUG": "false",
     }
     env.pop("PEYVAND_REDIS_URL", None)
-    # Our own commands with fixed arguments.
-    migrated = subprocess.run(  # noqa: S603
-        [BIN / "peyvand", "migrate", "--noinput", "-v", "0"], env=env, timeout=600, capture_output=True, text=True
-    )
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
     site_origin = f"http://127.0.0.1:{site_port}"
+    # Our own script with fixed arguments.
     seeded = subprocess.run(  # noqa: S603
         [BIN / "python", "-c", SEED, PASSWORD, site_origin],
         env=env, check=True, timeout=120, capture_output=True, text=True,
@@ -123,7 +120,7 @@ def crm(tmp_path) -> Iterator[dict[str, object]]:
     crm_url = f"http://127.0.0.1:{crm_port}"
     try:
         _wait_for(f"{crm_url}/healthz", seconds=60)
-        yield {"url": crm_url, "key": key, "database": database, "site_port": site_port, "site_origin": site_origin}
+        yield {"url": crm_url, "key": key, "database": database_url, "site_port": site_port, "site_origin": site_origin}
     finally:
         server.terminate()
         try:
@@ -157,9 +154,8 @@ def host_site(crm, tmp_path) -> Iterator[str]:
         server.server_close()
 
 
-def _messages(database: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(database) as db:
-        return list(db.execute("SELECT author, text FROM chat_chatmessage ORDER BY id"))
+def _messages(database_url: str) -> list[tuple[object, ...]]:
+    return rows_in(database_url, "SELECT author, text FROM chat_chatmessage ORDER BY id")
 
 
 def test_a_visitor_on_another_site_chats_with_an_agent(crm, host_site):
@@ -255,11 +251,10 @@ def test_a_visitor_on_another_site_chats_with_an_agent(crm, host_site):
             browser.close()
 
     assert not errors, errors
-    stored = _messages(Path(str(crm["database"])))
+    stored = _messages(str(crm["database"]))
     assert ("visitor", "سلام، سفارش ۱۲۳ من کجاست؟") in stored
     assert ("agent", "سفارش شما امروز ارسال می‌شود.") in stored
     assert ("agent", "سفارش‌ها در ۲ تا ۳ روز کاری ارسال می‌شوند. کد رهگیری ۴۵۶") in stored
     assert [author for author, _text in stored].count("visitor") == 1
     # The article sent in an answer counts as used, as one quoted in a ticket reply does.
-    with sqlite3.connect(Path(str(crm["database"]))) as db:
-        assert list(db.execute("SELECT title, uses FROM service_kbarticle")) == [("بازگشت کالا", 1)]
+    assert rows_in(str(crm["database"]), "SELECT title, uses FROM service_kbarticle") == [("بازگشت کالا", 1)]
