@@ -407,3 +407,23 @@ class SmsGatewayStub:
                 row = next((r for r in self.smsir_sent if r["messageId"] == int(tail)), None)
             return 200, {"status": 1, "message": "موفق", "data": row}
         return 404, {"status": 0, "message": "not found", "data": None}
+
+
+def make_account(provider: str, stub: SmsGatewayStub, token: str, **extra: Any) -> Any:
+    """An SMS account of `provider` ("kavenegar" or "smsir") pointed at the stub; Kavenegar's is the default."""
+    from peyvand.comms.models import Channel, ChannelAccount
+
+    config = {"base_url": stub.base_url, "quiet_hours": "off", **extra}
+    if provider == "kavenegar":
+        config.setdefault("sender", "10004346")  # "" is an account without a sender line
+    else:
+        config["line_number"] = "30007732"
+    return ChannelAccount.objects.create(
+        channel=Channel.SMS,
+        provider=provider,
+        name=provider,
+        config=config,
+        secrets={"api_key": "test-key"},
+        inbound_token=token,
+        is_default=provider == "kavenegar",
+    )

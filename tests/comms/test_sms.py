@@ -11,9 +11,9 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from comms.sms_stub import SmsGatewayStub
+from comms.sms_stub import SmsGatewayStub, make_account
 from factories import CustomerFactory
-from peyvand.comms.models import Channel, ChannelAccount, InboundMessage, MessageStatus, OutboundMessage
+from peyvand.comms.models import Channel, InboundMessage, MessageStatus, OutboundMessage
 from peyvand.comms.outbox import enqueue_message, send_due
 from peyvand.comms.sms.segments import sms_segments
 from peyvand.comms.sms.services import is_opt_out
@@ -27,23 +27,6 @@ def stub():
     gateway = SmsGatewayStub().start()
     yield gateway
     gateway.stop()
-
-
-def make_account(provider, stub, token, **extra):
-    config = {"base_url": stub.base_url, "quiet_hours": "off", **extra}
-    if provider == "kavenegar":
-        config["sender"] = "10004346"
-    else:
-        config["line_number"] = "30007732"
-    return ChannelAccount.objects.create(
-        channel=Channel.SMS,
-        provider=provider,
-        name=provider,
-        config=config,
-        secrets={"api_key": "test-key"},
-        inbound_token=token,
-        is_default=provider == "kavenegar",
-    )
 
 
 @pytest.fixture

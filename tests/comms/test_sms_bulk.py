@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from comms.sms_stub import SmsGatewayStub
+from comms.sms_stub import SmsGatewayStub, make_account
 from factories import CustomerFactory
-from peyvand.comms.models import Channel, ChannelAccount, MessageStatus, OutboundMessage
+from peyvand.comms.models import Channel, MessageStatus, OutboundMessage
 from peyvand.comms.outbox import BulkRecipient, enqueue_bulk, enqueue_message, send_due
 from peyvand.comms.sms.kavenegar import SEND_ARRAY_MAX
 from peyvand.comms.sms.smsir import LIKE_TO_LIKE_MAX
@@ -29,23 +29,6 @@ def stub():
     gateway = SmsGatewayStub().start()
     yield gateway
     gateway.stop()
-
-
-def make_account(provider, stub, token, **extra):
-    config = {"base_url": stub.base_url, "quiet_hours": "off", **extra}
-    if provider == "kavenegar":
-        config.setdefault("sender", "10004346")
-    else:
-        config["line_number"] = "30007732"
-    return ChannelAccount.objects.create(
-        channel=Channel.SMS,
-        provider=provider,
-        name=provider,
-        config=config,
-        secrets={"api_key": "test-key"},
-        inbound_token=token,
-        is_default=provider == "kavenegar",
-    )
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from comms.sms_stub import SmsGatewayStub
-from peyvand.comms.models import Channel, ChannelAccount, MessageStatus, OutboundMessage
+from comms.sms_stub import SmsGatewayStub, make_account
+from peyvand.comms.models import Channel, MessageStatus, OutboundMessage
 from peyvand.comms.outbox import BulkRecipient, enqueue_bulk, send_due
 from peyvand.comms.sms.models import StatusPollCursor
 from peyvand.comms.sms.polling import accounts_to_poll, poll_account, poll_all
@@ -29,23 +29,6 @@ def stub():
     gateway = SmsGatewayStub().start()
     yield gateway
     gateway.stop()
-
-
-def make_account(provider, stub, token, **extra):
-    config = {"base_url": stub.base_url, "quiet_hours": "off", **extra}
-    if provider == "kavenegar":
-        config["sender"] = "10004346"
-    else:
-        config["line_number"] = "30007732"
-    return ChannelAccount.objects.create(
-        channel=Channel.SMS,
-        provider=provider,
-        name=provider,
-        config=config,
-        secrets={"api_key": "test-key"},
-        inbound_token=token,
-        is_default=provider == "kavenegar",
-    )
 
 
 @pytest.fixture
