@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from peyvand.accounts.selectors import teams_visible_to
 from peyvand.comms.chat import canned
 from peyvand.comms.chat.forms import CannedReplyForm
 from peyvand.comms.chat.models import CannedReply
+from peyvand.core.forms import form_page
 from peyvand.core.http import current_user
 
 # A query longer than this is a pasted paragraph; its start finds the answer as well.
@@ -63,18 +64,19 @@ def canned_create(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     _require_manager(user)
     form = _form(user, request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                reply = canned.canned_reply_create(by=user, data=form.service_data())
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("The saved reply “%(title)s” was saved.") % {"title": reply.title})
-                return redirect("comms:chat:canned_list")
-    return render(request, "chat/canned_form.html", {"form": form, "reply": None}, status=status)
+    return form_page(
+        request,
+        form,
+        save=lambda: canned.canned_reply_create(by=user, data=form.service_data()),
+        template="chat/canned_form.html",
+        context={"reply": None},
+        saved=_saved,
+        then="comms:chat:canned_list",
+    )
+
+
+def _saved(reply: CannedReply) -> str:
+    return _("The saved reply “%(title)s” was saved.") % {"title": reply.title}
 
 
 def _reply_or_404(user: User, pk: int) -> CannedReply:
@@ -93,18 +95,15 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if reply.team_id is None and not user.is_admin_role:
         raise PermissionDenied(_("Only an administrator changes the replies for everyone."))
     form = _form(user, request.POST or None, reply)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                reply = canned.canned_reply_update(reply=reply, by=user, data=form.service_data())
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("The saved reply “%(title)s” was saved.") % {"title": reply.title})
-                return redirect("comms:chat:canned_list")
-    return render(request, "chat/canned_form.html", {"form": form, "reply": reply}, status=status)
+    return form_page(
+        request,
+        form,
+        save=lambda: canned.canned_reply_update(reply=reply, by=user, data=form.service_data()),
+        template="chat/canned_form.html",
+        context={"reply": reply},
+        saved=_saved,
+        then="comms:chat:canned_list",
+    )
 
 
 @login_required

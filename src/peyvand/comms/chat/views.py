@@ -7,12 +7,10 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +19,7 @@ from peyvand.comms.chat import selectors, services
 from peyvand.comms.chat.canned import can_manage_canned
 from peyvand.comms.chat.forms import ChatWidgetForm
 from peyvand.comms.chat.models import ChatSession, ChatWidget
+from peyvand.core.forms import form_page
 from peyvand.core.http import current_user
 
 WIDGET_SCRIPT = "peyvand/chat-widget.js"
@@ -86,24 +85,25 @@ def widget_list(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/widgets.html", {"rows": rows})
 
 
+def _saved(widget: ChatWidget) -> str:
+    return _("The chat widget “%(name)s” was saved.") % {"name": widget.name}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def widget_create(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     services.require_chat_admin(user)
     form = ChatWidgetForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                widget = services.widget_create(by=user, data=form.service_data())
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("The chat widget “%(name)s” was saved.") % {"name": widget.name})
-                return redirect("comms:chat:widgets")
-    return render(request, "chat/widget_form.html", {"form": form, "widget": None}, status=status)
+    return form_page(
+        request,
+        form,
+        save=lambda: services.widget_create(by=user, data=form.service_data()),
+        template="chat/widget_form.html",
+        context={"widget": None},
+        saved=_saved,
+        then="comms:chat:widgets",
+    )
 
 
 @login_required
@@ -113,18 +113,15 @@ def widget_edit(request: HttpRequest, pk: int) -> HttpResponse:
     services.require_chat_admin(user)
     widget = get_object_or_404(ChatWidget, pk=pk)
     form = ChatWidgetForm(request.POST or None, widget=widget)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                widget = services.widget_update(widget=widget, by=user, data=form.service_data())
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("The chat widget “%(name)s” was saved.") % {"name": widget.name})
-                return redirect("comms:chat:widgets")
-    return render(request, "chat/widget_form.html", {"form": form, "widget": widget}, status=status)
+    return form_page(
+        request,
+        form,
+        save=lambda: services.widget_update(widget=widget, by=user, data=form.service_data()),
+        template="chat/widget_form.html",
+        context={"widget": widget},
+        saved=_saved,
+        then="comms:chat:widgets",
+    )
 
 
 @cache
