@@ -67,7 +67,9 @@ def errors_are_in_the_documented_shape(ctx: Any, response: Any, case: Case) -> b
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# 15 inputs an operation (211 operations): at 25 the test took 3 min 43 s of the SQLite run alone, and CI must
+# stay within 20 minutes; each run draws new inputs, so the runs together still cover more.
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_makes_the_api_fail_or_break_its_schema(case: Case, token: str) -> None:
     response = case.call(headers={"Authorization": f"Bearer {token}"})
     case.validate_response(
