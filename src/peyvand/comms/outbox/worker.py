@@ -47,15 +47,30 @@ def run_outbox(*, batch: int = 100, once: bool = False, stop: threading.Event | 
     return total
 
 
-def start_outbox_thread(*, batch: int = 100) -> threading.Event:
-    """Run the sending loop in a daemon thread (it ends with the process); set the event to stop it."""
-    stop = threading.Event()
+class OutboxThread:
+    """The sending loop in a daemon thread (it ends with the process at the latest)."""
 
-    def run() -> None:
+    def __init__(self, *, batch: int = 100) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(batch,), name="peyvand-outbox", daemon=True)
+
+    def _run(self, batch: int) -> None:
         try:
-            run_outbox(batch=batch, stop=stop)
+            run_outbox(batch=batch, stop=self._stop)
         finally:
             connection.close()
 
-    threading.Thread(target=run, name="peyvand-outbox", daemon=True).start()
-    return stop
+    def start(self) -> OutboxThread:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the loop to end and wait for the pass in hand to finish (its messages recorded), so nothing of
+        it outlives the worker that started it."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def start_outbox_thread(*, batch: int = 100) -> OutboxThread:
+    """Run the sending loop in a daemon thread; `stop()` ends it."""
+    return OutboxThread(batch=batch).start()

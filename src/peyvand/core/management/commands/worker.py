@@ -17,7 +17,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 from django_tasks_db.utils import is_locked_database_exception
 
-from peyvand.comms.outbox.worker import run_outbox, start_outbox_thread
+from peyvand.comms.outbox.worker import OutboxThread, run_outbox, start_outbox_thread
 from peyvand.comms.schedules import channel_schedules
 from peyvand.customers.duplicates import duplicate_scan_schedule
 from peyvand.sales.tasks import ranking_schedule, reminders_schedule
@@ -116,7 +116,7 @@ class Command(DatabaseWorker):
     def handle(self, *args: Any, **options: Any) -> None:
         schedule = Schedule(backend_name=options["backend_name"])
         sends = bool(getattr(settings, "PEYVAND_OUTBOX_IN_WORKER", True))
-        outbox_stop: threading.Event | None = None
+        outbox: OutboxThread | None = None
         if options["batch"]:
             # A worker run from cron drains the queue and exits: what is due is queued first, so this run does it.
             schedule.tick()
@@ -127,10 +127,10 @@ class Command(DatabaseWorker):
             schedule.start()
             if sends:
                 # The outbox has its own loop: a message waits for a free sender, never for a long task.
-                outbox_stop = start_outbox_thread()
+                outbox = start_outbox_thread()
         try:
             super().handle(*args, **options)
         finally:
             # The sender stops with the worker (a worker run in-process, by a test or a supervisor, leaves none).
-            if outbox_stop is not None:
-                outbox_stop.set()
+            if outbox is not None:
+                outbox.stop()
